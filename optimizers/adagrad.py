@@ -1,0 +1,84 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+
+import keras
+from keras import initializers, ops
+
+from . import _checks
+
+
+@keras.saving.register_keras_serializable(package="optimizers")
+class AdaGrad(keras.optimizers.Optimizer):
+    """Adagrad (Duchi, Hazan and Singer, 2011).
+
+    Update rule, in the names of `update_step` (one `accumulator` per
+    variable, starting at `initial_accumulator_value`)::
+
+        accumulator = accumulator + gradient ** 2
+        variable = variable - learning_rate * gradient / sqrt(accumulator + epsilon)
+
+    Epsilon sits inside the square root. Equal, bit for bit, to
+    `keras.optimizers.Adagrad()` on dense gradients.
+
+    Differences from PyTorch's `torch.optim.Adagrad`: PyTorch starts the
+    accumulator at 0 (here 0.1, which caps the first steps at about
+    `learning_rate * |gradient| / sqrt(0.1 + gradient ** 2)`), adds epsilon
+    (1e-10) outside the root, `sqrt(accumulator) + eps`, offers an `lr_decay`,
+    and treats `weight_decay` as L2 (added to the gradient, so it is rescaled
+    by the accumulator) where Keras decouples it.
+
+    Sparse gradients are made dense first: an `Embedding` gradient may repeat
+    a row, and the rows must be summed before squaring. (Keras's built-in
+    squares each repeated slice separately, so it departs from the dense
+    result when a batch repeats a token.)
+
+    Args:
+        learning_rate: positive float, `LearningRateSchedule` or callable.
+            Defaults to 0.001.
+        initial_accumulator_value: float >= 0. Defaults to 0.1.
+        epsilon: float >= 0. Defaults to 1e-7.
+        weight_decay: None or float >= 0, decoupled.
+        **kwargs: the base arguments of `keras.optimizers.Optimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        initial_accumulator_value=0.1,
+        epsilon=1e-7,
+        weight_decay=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=_checks.learning_rate(learning_rate),
+            weight_decay=_checks.weight_decay(weight_decay),
+            **kwargs,
+        )
+        self.initial_accumulator_value = _checks.non_negative(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.epsilon = _checks.non_negative("epsilon", epsilon)
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        initializer = initializers.Constant(self.initial_accumulator_value)
+        self._accumulators = [
+            self.add_variable_from_reference(variable, "accumulator", initializer)
+            for variable in variables
+        ]
+
+    def update_step(self, gradient, variable, learning_rate):
+        learning_rate = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.convert_to_tensor(ops.cast(gradient, variable.dtype), sparse=False)
+        accumulator = self._accumulators[self._get_variable_index(variable)]
+        self.assign_add(accumulator, ops.square(gradient))
+        denominator = ops.sqrt(ops.add(accumulator, self.epsilon))
+        self.assign_sub(variable, ops.divide(ops.multiply(learning_rate, gradient), denominator))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon
+        )
+        return config

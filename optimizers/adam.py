@@ -1,0 +1,135 @@
+"""Adam (and AMSGrad): steps from bias-corrected first and second moments.
+
+The state and the step live in two functions, `add_moments` and `adam_step`,
+which `AdamW` (optimizers/adamw.py) shares; both classes stay direct
+subclasses of `keras.optimizers.Optimizer`.
+"""
+
+import keras
+from keras import ops
+
+from . import _checks
+
+
+def add_moments(optimizer, variables):
+    """Create the per-variable state of Adam on `optimizer`, all zeros."""
+    optimizer._momentums = []
+    optimizer._velocities = []
+    for variable in variables:
+        optimizer._momentums.append(optimizer.add_variable_from_reference(variable, "momentum"))
+        optimizer._velocities.append(optimizer.add_variable_from_reference(variable, "velocity"))
+    optimizer._velocity_maxima = []
+    if optimizer.amsgrad:
+        optimizer._velocity_maxima = [
+            optimizer.add_variable_from_reference(variable, "velocity_maximum")
+            for variable in variables
+        ]
+
+
+def adam_step(optimizer, gradient, variable, learning_rate):
+    """One Adam step on `variable`, as written in the docstring of `Adam`."""
+    dtype = variable.dtype
+    learning_rate = ops.cast(learning_rate, dtype)
+    gradient = ops.convert_to_tensor(ops.cast(gradient, dtype), sparse=False)
+    step = ops.cast(optimizer.iterations + 1, dtype)
+    beta_1_power = ops.power(ops.convert_to_tensor(optimizer.beta_1, dtype=dtype), step)
+    beta_2_power = ops.power(ops.convert_to_tensor(optimizer.beta_2, dtype=dtype), step)
+    index = optimizer._get_variable_index(variable)
+    momentum = optimizer._momentums[index]
+    velocity = optimizer._velocities[index]
+
+    alpha = ops.divide(
+        ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
+        ops.subtract(1, beta_1_power),
+    )
+    # m + (g - m) * (1 - beta) equals beta * m + (1 - beta) * g; this order matches Keras.
+    optimizer.assign_add(
+        momentum, ops.multiply(ops.subtract(gradient, momentum), 1 - optimizer.beta_1)
+    )
+    optimizer.assign_add(
+        velocity, ops.multiply(ops.subtract(ops.square(gradient), velocity), 1 - optimizer.beta_2)
+    )
+    if optimizer.amsgrad:
+        velocity_maximum = optimizer._velocity_maxima[index]
+        optimizer.assign(velocity_maximum, ops.maximum(velocity_maximum, velocity))
+        velocity = velocity_maximum
+    denominator = ops.add(ops.sqrt(velocity), optimizer.epsilon)
+    optimizer.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
+
+
+@keras.saving.register_keras_serializable(package="optimizers")
+class Adam(keras.optimizers.Optimizer):
+    """Adam (Kingma and Ba, 2015), optionally AMSGrad (Reddi et al., 2018).
+
+    Update rule at step `t = iterations + 1`, in the names of `adam_step`
+    (`momentum` and `velocity` per variable, starting at zero)::
+
+        alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        momentum = beta_1 * momentum + (1 - beta_1) * gradient
+        velocity = beta_2 * velocity + (1 - beta_2) * gradient ** 2
+        velocity_maximum = max(velocity_maximum, velocity)     # amsgrad only
+        variable = variable - alpha * momentum / (sqrt(velocity) + epsilon)
+                      # amsgrad: velocity_maximum in place of velocity
+
+    Epsilon is added outside the root of the *uncorrected* velocity (the
+    "epsilon hat" of the paper's Section 2). Equal, bit for bit, to
+    `keras.optimizers.Adam(...)` on dense gradients.
+
+    Differences from PyTorch's `torch.optim.Adam`: PyTorch divides by
+    `sqrt(velocity / (1 - beta_2 ** t)) + eps` with `eps=1e-8`, which is this
+    rule with `epsilon = eps * sqrt(1 - beta_2 ** t)`: the same only while
+    epsilon is negligible. PyTorch's `weight_decay` is L2 (added to the
+    gradient, then rescaled by the moments); Keras's, here too, is decoupled
+    (`variable -= variable * weight_decay * learning_rate` before the step):
+    that is AdamW, see `optimizers.adamw`.
+
+    Sparse gradients are made dense before squaring, so repeated rows of an
+    `Embedding` gradient are summed first (Keras's built-in squares each
+    repeated slice separately).
+
+    Args:
+        learning_rate: positive float, `LearningRateSchedule` or callable.
+            Defaults to 0.001.
+        beta_1: float in [0, 1), decay of `momentum`. Defaults to 0.9.
+        beta_2: float in [0, 1), decay of `velocity`. Defaults to 0.999.
+        epsilon: float >= 0. Defaults to 1e-7.
+        amsgrad: bool, use the running maximum of `velocity`. Defaults to False.
+        weight_decay: None or float >= 0, decoupled.
+        **kwargs: the base arguments of `keras.optimizers.Optimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=_checks.learning_rate(learning_rate),
+            weight_decay=_checks.weight_decay(weight_decay),
+            **kwargs,
+        )
+        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
+        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
+        self.epsilon = _checks.non_negative("epsilon", epsilon)
+        self.amsgrad = _checks.flag("amsgrad", amsgrad)
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        add_moments(self, variables)
+
+    def update_step(self, gradient, variable, learning_rate):
+        adam_step(self, gradient, variable, learning_rate)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad
+        )
+        return config

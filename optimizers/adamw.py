@@ -1,0 +1,80 @@
+"""AdamW: Adam with decoupled weight decay."""
+
+import keras
+
+from . import _checks
+from .adam import adam_step, add_moments
+
+
+@keras.saving.register_keras_serializable(package="optimizers")
+class AdamW(keras.optimizers.Optimizer):
+    """AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay.
+
+    Update rule at step `t = iterations + 1`, in the names of
+    `optimizers.adam.adam_step`, which this class shares with `Adam`::
+
+        variable = variable - variable * weight_decay * learning_rate  # base class
+        alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        momentum = beta_1 * momentum + (1 - beta_1) * gradient
+        velocity = beta_2 * velocity + (1 - beta_2) * gradient ** 2
+        variable = variable - alpha * momentum / (sqrt(velocity) + epsilon)
+
+    The decay line runs first, in the Keras base class, on every variable not
+    excluded with `exclude_from_weight_decay`; it never touches the moments.
+    Epsilon is added outside the root of the uncorrected velocity, as in
+    `Adam`; `amsgrad` works as there. Equal, bit for bit, to
+    `keras.optimizers.AdamW(...)` on dense gradients. With `weight_decay=0`
+    it is `Adam`.
+
+    Differences from PyTorch's `torch.optim.AdamW`: the decay step is the
+    same (`variable *= 1 - lr * weight_decay`) but PyTorch's default decay is
+    0.01 (here 0.004), its epsilon is 1e-8 and goes outside the root of the
+    bias-corrected velocity (see `Adam`).
+
+    Args:
+        learning_rate: positive float, `LearningRateSchedule` or callable.
+            Defaults to 0.001.
+        weight_decay: float >= 0, decoupled decay per unit learning rate.
+            Defaults to 0.004.
+        beta_1: float in [0, 1). Defaults to 0.9.
+        beta_2: float in [0, 1). Defaults to 0.999.
+        epsilon: float >= 0. Defaults to 1e-7.
+        amsgrad: bool. Defaults to False.
+        **kwargs: the base arguments of `keras.optimizers.Optimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=0.004,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=_checks.learning_rate(learning_rate),
+            weight_decay=_checks.non_negative("weight_decay", weight_decay),
+            **kwargs,
+        )
+        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
+        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
+        self.epsilon = _checks.non_negative("epsilon", epsilon)
+        self.amsgrad = _checks.flag("amsgrad", amsgrad)
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        add_moments(self, variables)
+
+    def update_step(self, gradient, variable, learning_rate):
+        adam_step(self, gradient, variable, learning_rate)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad
+        )
+        return config

@@ -1,0 +1,148 @@
+"""Nadam: Adam with Nesterov momentum, on Keras's momentum schedule."""
+
+import keras
+from keras import ops
+
+from . import _checks
+
+# Base of the momentum warm-up: mu_t = beta_1 * (1 - 0.5 * SCHEDULE_DECAY ** t).
+SCHEDULE_DECAY = 0.96
+
+
+def _constant(value, dtype):
+    # Exact in float64, where `ops.cast` of a Python float rounds through float32.
+    return ops.convert_to_tensor(value, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package="optimizers")
+class Nadam(keras.optimizers.Optimizer):
+    """Nadam (Dozat, 2016): Nesterov-accelerated Adam.
+
+    Update rule at step `t = iterations + 1`, in the names of `update_step`
+    (`momentum`, `velocity` per variable start at zero; `momentum_product`,
+    one scalar, starts at one and is advanced once per step, before any
+    variable, in `_backend_update_step`)::
+
+        mu_t = beta_1 * (1 - 0.5 * 0.96 ** t)              # the momentum schedule
+        mu_next = beta_1 * (1 - 0.5 * 0.96 ** (t + 1))
+        momentum_product = momentum_product * mu_t         # mu_1 * ... * mu_t
+        momentum = beta_1 * momentum + (1 - beta_1) * gradient
+        velocity = beta_2 * velocity + (1 - beta_2) * gradient ** 2
+        momentum_hat = mu_next * momentum / (1 - momentum_product * mu_next)
+                       + (1 - mu_t) * gradient / (1 - momentum_product)
+        velocity_hat = velocity / (1 - beta_2 ** t)
+        variable = variable - learning_rate * momentum_hat / (sqrt(velocity_hat) + epsilon)
+
+    Epsilon is added outside the root of the bias-corrected velocity (unlike
+    `Adam`, where the velocity is uncorrected). Equal, bit for bit, to
+    `keras.optimizers.Nadam(...)` on dense gradients.
+
+    Differences from PyTorch's `torch.optim.NAdam`: PyTorch's schedule is
+    `mu_t = beta_1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))` with
+    `momentum_decay=0.004`, so its momentum warms up over thousands of steps;
+    Keras's reaches `beta_1` within about a hundred. PyTorch's epsilon is 1e-8
+    and its `weight_decay` is L2 unless `decoupled_weight_decay=True`; Keras's
+    is always decoupled.
+
+    Sparse gradients are made dense before squaring, so repeated rows of an
+    `Embedding` gradient are summed first.
+
+    Args:
+        learning_rate: positive float, `LearningRateSchedule` or callable.
+            Defaults to 0.001.
+        beta_1: float in [0, 1). Defaults to 0.9.
+        beta_2: float in [0, 1). Defaults to 0.999.
+        epsilon: float >= 0. Defaults to 1e-7.
+        weight_decay: None or float >= 0, decoupled.
+        **kwargs: the base arguments of `keras.optimizers.Optimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        weight_decay=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=_checks.learning_rate(learning_rate),
+            weight_decay=_checks.weight_decay(weight_decay),
+            **kwargs,
+        )
+        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
+        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
+        self.epsilon = _checks.non_negative("epsilon", epsilon)
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self._momentums = []
+        self._velocities = []
+        for variable in variables:
+            self._momentums.append(self.add_variable_from_reference(variable, "momentum"))
+            self._velocities.append(self.add_variable_from_reference(variable, "velocity"))
+        dtype = variables[0].dtype if variables else keras.config.floatx()
+        self._momentum_product = self.add_variable(
+            shape=(), initializer="ones", dtype=dtype, name="momentum_product"
+        )
+
+    def _momentum_schedule(self, step, dtype):
+        """`beta_1 * (1 - 0.5 * 0.96 ** step)`, the momentum coefficient of `step`."""
+        decay = ops.power(_constant(SCHEDULE_DECAY, dtype), step)
+        return ops.multiply(
+            _constant(self.beta_1, dtype), ops.subtract(1.0, ops.multiply(0.5, decay))
+        )
+
+    def _backend_update_step(self, gradients, variables, learning_rate):
+        # Keras calls this hook once per real update (gradient accumulation
+        # included), before the per-variable `update_step`s.
+        dtype = self._momentum_product.dtype
+        decay = ops.power(_constant(SCHEDULE_DECAY, dtype), ops.cast(self.iterations + 1, dtype))
+        # (product * beta_1) * (1 - 0.5 * decay): Keras's association, kept for parity.
+        product = ops.multiply(self._momentum_product, self.beta_1)
+        self.assign(
+            self._momentum_product,
+            ops.multiply(product, ops.subtract(1.0, ops.multiply(0.5, decay))),
+        )
+        super()._backend_update_step(gradients, variables, learning_rate)
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        learning_rate = ops.cast(learning_rate, dtype)
+        gradient = ops.convert_to_tensor(ops.cast(gradient, dtype), sparse=False)
+        mu_t = self._momentum_schedule(ops.cast(self.iterations + 1, dtype), dtype)
+        mu_next = self._momentum_schedule(ops.cast(self.iterations + 2, dtype), dtype)
+        momentum_product = ops.cast(self._momentum_product, dtype)
+        momentum_product_next = ops.multiply(momentum_product, mu_next)
+        beta_1 = _constant(self.beta_1, dtype)
+        beta_2 = _constant(self.beta_2, dtype)
+        index = self._get_variable_index(variable)
+        momentum = self._momentums[index]
+        velocity = self._velocities[index]
+
+        # m + (g - m) * (1 - beta) equals beta * m + (1 - beta) * g; this order matches Keras.
+        momentum_change = ops.subtract(gradient, momentum)
+        self.assign_add(momentum, ops.multiply(momentum_change, ops.subtract(1.0, beta_1)))
+        velocity_change = ops.subtract(ops.square(gradient), velocity)
+        self.assign_add(velocity, ops.multiply(velocity_change, ops.subtract(1.0, beta_2)))
+
+        look_ahead = ops.divide(
+            ops.multiply(mu_next, momentum), ops.subtract(1.0, momentum_product_next)
+        )
+        current = ops.divide(
+            ops.multiply(ops.subtract(1.0, mu_t), gradient), ops.subtract(1.0, momentum_product)
+        )
+        momentum_hat = ops.add(look_ahead, current)
+        beta_2_power = ops.power(beta_2, ops.cast(self.iterations + 1, dtype))
+        velocity_hat = ops.divide(velocity, ops.subtract(1.0, beta_2_power))
+        denominator = ops.add(ops.sqrt(velocity_hat), self.epsilon)
+        step = ops.divide(ops.multiply(momentum_hat, learning_rate), denominator)
+        self.assign_sub(variable, step)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return config
