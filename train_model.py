@@ -29,10 +29,10 @@ exit status: 0 done (diverged runs included), 2 bad input, 130 interrupted.
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+    """argparse, but a usage error is a ConfigError: main() reports every bad input alike."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        raise ConfigError(message)
 
 
 def comma_list(text: str) -> tuple[str, ...]:

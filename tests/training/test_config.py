@@ -19,7 +19,8 @@ def test_defaults_match_the_documented_cli():
 
 
 def test_flags_override_yaml_which_overrides_defaults(tmp_path):
-    path = write(tmp_path, "epochs: 7\nbatch_size: 32\noptimizer_config: {beta_2: 0.99, amsgrad: true}\n")
+    text = "epochs: 7\nbatch_size: 32\noptimizer_config: {beta_2: 0.99, amsgrad: true}\n"
+    path = write(tmp_path, text)
     config = train_model.parse_config(["--config", path, "--epochs", "3", "--beta_2", "0.95"])
     assert config.epochs == 3  # flag beats YAML
     assert config.batch_size == 32  # YAML beats default
