@@ -81,8 +81,9 @@ def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
 def _balanced_quotas(counts: np.ndarray, total: int) -> np.ndarray:
     """Per-class counts adding up to ``total``, as equal as the class sizes allow.
 
-    Classes are filled smallest first: one too small for an equal share gives
-    all it has and the others share what it could not give.
+    Classes are filled smallest first, each with an equal share of what is left
+    or all it has if that is less. The shares never shrink along the way, so the
+    largest class takes the last remainder and ``total <= counts.sum()`` is met.
     """
     quotas = np.zeros_like(counts)
     remaining = total
@@ -91,9 +92,6 @@ def _balanced_quotas(counts: np.ndarray, total: int) -> np.ndarray:
         share = remaining // (len(order) - position)
         quotas[index] = min(counts[index], share)
         remaining -= int(quotas[index])
-    # Flooring can leave less than one image per unfilled class: hand those out in class order.
-    for index in np.flatnonzero(quotas < counts)[:remaining]:
-        quotas[index] += 1
     return quotas
 
 
