@@ -92,19 +92,18 @@ def finite_or_none(value):
     return value
 
 
-def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
-    """Write `payload` as JSON so that `path` always holds a complete file.
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write `text` so that `path` always holds a complete file.
 
     The text goes to a temporary file in the same folder, is flushed to disk,
     then renamed over `path`: a reader (or a crash) sees the old file or the
     new one, never half of one.
     """
     path = Path(path)
-    text = json.dumps(finite_or_none(payload), indent=2, allow_nan=False)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -112,6 +111,12 @@ def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
+    """Write `payload` as JSON (non-finite numbers as null) with `write_text_atomic`."""
+    text = json.dumps(finite_or_none(payload), indent=2, allow_nan=False)
+    write_text_atomic(path, text + "\n")
 
 
 def write_history(path: str | os.PathLike, history: dict) -> None:
