@@ -1,0 +1,204 @@
+"""Training curves: loss and accuracy against epoch, one colour per optimizer.
+
+Training is drawn solid and validation dashed. A configuration with several
+seeds is drawn as the mean curve with a shaded band (sample standard deviation,
+ddof=1, or min to max); with one seed, as the run itself. A run that diverged is
+drawn up to its last finite value, with an 'x' there; runs that diverged, were
+interrupted or are still running say so in the legend.
+
+The functions build a `matplotlib.figure.Figure` without pyplot, so drawing
+needs no display and leaves no global state behind; tests inspect the figure.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from plotting.style import optimizer_color, shade
+from training.summary import Configuration
+
+METRICS = ("loss", "accuracy")
+BANDS = ("std", "minmax")
+# (legend text, prefix of the history key, line style)
+SPLITS = (("train", "", "-"), ("validation", "val_", "--"))
+# Statuses a reader should be told about; completed and early-stopped runs are normal.
+FLAGGED_STATUSES = ("diverged", "interrupted", "running", "failed")
+PANEL_WIDTH, PANEL_HEIGHT = 5.5, 4.0  # inches per panel
+LEGEND_ROW = 0.28  # inches per row of the legend below the panels
+LEGEND_COLUMNS_PER_PANEL = 3
+
+
+def draw_curves(
+    configurations: list[Configuration],
+    metric: str = "both",
+    band: str = "std",
+    log_y: bool = False,
+    title: str | None = None,
+    figure: Figure | None = None,
+) -> Figure:
+    """A figure with a loss and/or an accuracy panel; `figure` lets pyplot supply one."""
+    metrics = METRICS if metric == "both" else (metric,)
+    colors = configuration_colors(configurations)
+    handles = [
+        Line2D([], [], color=color, label=legend_label(configuration))
+        for configuration, color in zip(configurations, colors, strict=True)
+    ]
+    handles += [
+        Line2D([], [], color="0.3", linestyle=style, label=split) for split, _, style in SPLITS
+    ]
+    columns = min(len(handles), LEGEND_COLUMNS_PER_PANEL * len(metrics))
+    legend_rows = -(-len(handles) // columns)
+    figure = figure if figure is not None else Figure()
+    figure.set_size_inches(PANEL_WIDTH * len(metrics), PANEL_HEIGHT + LEGEND_ROW * legend_rows)
+    figure.set_layout_engine("constrained")
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    for axis, name in zip(axes, metrics, strict=True):
+        _draw_panel(axis, configurations, colors, name, band, log_y and name == "loss")
+    figure.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def configuration_colors(configurations: list[Configuration]) -> list:
+    """The optimizer's colour, shaded apart for its second, third ... configuration."""
+    seen: dict[str, int] = {}
+    colors = []
+    for configuration in configurations:
+        index = seen.get(configuration.optimizer, 0)
+        seen[configuration.optimizer] = index + 1
+        colors.append(shade(optimizer_color(configuration.optimizer), index))
+    return colors
+
+
+def legend_label(configuration: Configuration) -> str:
+    """The configuration's label, with "(diverged)", "(1/3 running)" and the like."""
+    statuses = [run["status"] for run in configuration.histories]
+    notes = []
+    for status in FLAGGED_STATUSES:
+        count = statuses.count(status)
+        if count:
+            notes.append(status if count == len(statuses) else f"{count}/{len(statuses)} {status}")
+    return f"{configuration.label} ({', '.join(notes)})" if notes else configuration.label
+
+
+def series(histories: list[dict], key: str) -> np.ndarray:
+    """The runs' values of `key` as rows of a float array, NaN where missing or null."""
+    length = max(len(history["history"]["epoch"]) for history in histories)
+    values = np.full((len(histories), length), np.nan)
+    for row, history in enumerate(histories):
+        column = history["history"].get(key) or []
+        values[row, : len(column)] = [np.nan if value is None else value for value in column]
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def mean_and_band(values: np.ndarray, band: str = "std"):
+    """Per epoch over the runs with a value: the mean, and the band's lower and upper edges.
+
+    The band is NaN where fewer than two runs have a value.
+    """
+    counts = np.sum(np.isfinite(values), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN epochs stay NaN
+        mean = np.nanmean(values, axis=0)
+        if band == "minmax":
+            lower, upper = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        else:
+            spread = np.nanstd(values, axis=0, ddof=1)
+            lower, upper = mean - spread, mean + spread
+    lower[counts < 2] = np.nan
+    upper[counts < 2] = np.nan
+    return mean, lower, upper
+
+
+def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: bool) -> None:
+    """Every configuration's curves on one axis; limits fitted to the runs that did not diverge."""
+    curves, healthy, marks = [], [], []
+    for configuration, color in zip(configurations, colors, strict=True):
+        means, bands, divergences = _draw_configuration(axis, configuration, metric, band, color)
+        curves.append(means)
+        if not any(run["status"] == "diverged" for run in configuration.histories):
+            healthy += [means, bands]
+        marks += [(epoch, value, color) for epoch, value in divergences]
+    _decorate(axis, metric, log_y)
+    _fit_limits(axis, metric, log_y, _joined(curves), _joined(healthy))
+    top = axis.get_ylim()[1]
+    for epoch, value, color in marks:
+        # A value beyond the top (a blow-up) is marked on the edge, where the curve leaves.
+        axis.scatter(
+            [epoch], [min(value, top)], marker="x", s=50, color=color, zorder=3, clip_on=False
+        )
+
+
+def _draw_configuration(axis, configuration, metric: str, band: str, color):
+    """Mean curve and band per split; returns their finite values and where runs diverged."""
+    means, bands, divergences = [], [], []
+    for _, prefix, style in SPLITS:
+        values = series(configuration.histories, prefix + metric)
+        if not np.isfinite(values).any():
+            continue  # e.g. no validation split
+        mean, lower, upper = mean_and_band(values, band)
+        last = _last_finite_index(mean)
+        epochs = np.arange(1, last + 2)
+        axis.plot(epochs, mean[: last + 1], color=color, linestyle=style, linewidth=1.6)
+        if len(values) > 1 and np.isfinite(lower).any():
+            axis.fill_between(
+                epochs, lower[: last + 1], upper[: last + 1], color=color, alpha=0.18, linewidth=0
+            )
+        means.append(mean)
+        bands += [lower, upper]
+        divergences += _divergences(configuration.histories, values, mean)
+    return _joined(means), _joined(bands), divergences
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """The finite values of `arrays` in one flat array."""
+    joined = np.concatenate(arrays) if arrays else np.array([])
+    return joined[np.isfinite(joined)]
+
+
+def _divergences(histories, values, curve) -> list[tuple[int, float]]:
+    """(epoch, value on the curve) of each diverged run's last finite value."""
+    points = []
+    for history, row in zip(histories, values, strict=True):
+        if history["status"] == "diverged" and np.isfinite(row).any():
+            index = _last_finite_index(row)
+            points.append((index + 1, float(curve[index])))
+    return points
+
+
+def _fit_limits(axis, metric: str, log_y: bool, curves: np.ndarray, healthy: np.ndarray) -> None:
+    """Accuracy within 0-100%; loss not stretched by a blow-up (linear) or a band (log)."""
+    bottom, top = axis.get_ylim()
+    if metric == "accuracy":
+        axis.set_ylim(max(bottom, -0.01), min(top, 1.01))
+    elif log_y and (curves > 0).any():
+        axis.set_ylim(max(bottom, curves[curves > 0].min() / 2), top)
+    elif not log_y and healthy.size:
+        # Room for a diverged curve to rise above the others, but not to flatten them.
+        low, high = healthy.min(), healthy.max()
+        span = high - low or abs(high) or 1.0
+        axis.set_ylim(max(bottom, low - 0.05 * span), min(top, high + 0.5 * span))
+
+
+def _last_finite_index(values: np.ndarray) -> int:
+    finite = np.flatnonzero(np.isfinite(values))
+    return int(finite[-1]) if len(finite) else -1
+
+
+def _decorate(axis, metric: str, log_y: bool) -> None:
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(metric)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    axis.grid(True, alpha=0.3)
+    if metric == "accuracy":
+        axis.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    if log_y:
+        # A std band reaching below zero runs down to the axis's bottom edge.
+        axis.set_yscale("log", nonpositive="clip")

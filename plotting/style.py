@@ -1,0 +1,49 @@
+"""One colour per optimizer, the same in every figure, and the order optimizers are listed in."""
+
+from __future__ import annotations
+
+import zlib
+
+# The nine optimizers of the toolkit, simplest first; the seven compared most often
+# (all but nesterov and adadelta) get the seven most distinct tab10 colours.
+OPTIMIZER_COLORS = {
+    "sgd": "tab:blue",
+    "momentum": "tab:orange",
+    "nesterov": "tab:olive",
+    "adagrad": "tab:green",
+    "adadelta": "tab:cyan",
+    "rmsprop": "tab:red",
+    "adam": "tab:purple",
+    "adamw": "tab:brown",
+    "nadam": "tab:pink",
+}
+OPTIMIZER_ORDER = tuple(OPTIMIZER_COLORS)
+# For names outside the registry (a user's own optimizer): a stable pick by name.
+FALLBACK_COLORS = ("tab:gray", "#17becf", "#393b79", "#8c6d31", "#843c39", "#7b4173")
+
+
+def optimizer_color(optimizer: str) -> str:
+    """The colour of `optimizer`; other names get a fixed colour derived from the name."""
+    if optimizer in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[optimizer]
+    return FALLBACK_COLORS[zlib.crc32(optimizer.encode()) % len(FALLBACK_COLORS)]
+
+
+def optimizer_sort_key(optimizer: str) -> tuple[int, str]:
+    """Registry order first (sgd ... nadam), other names after them, alphabetically."""
+    if optimizer in OPTIMIZER_COLORS:
+        return OPTIMIZER_ORDER.index(optimizer), ""
+    return len(OPTIMIZER_ORDER), optimizer
+
+
+def shade(color: str, index: int) -> tuple[float, float, float]:
+    """`color` for the first configuration of an optimizer, darker/lighter for the next ones."""
+    from matplotlib.colors import to_rgb  # here, so that ordering needs no matplotlib
+
+    red, green, blue = to_rgb(color)
+    if index == 0:
+        return red, green, blue
+    step = (index + 1) // 2 * 0.35
+    target = 0.0 if index % 2 else 1.0  # odd: towards black, even: towards white
+    step = min(step, 0.7)
+    return tuple(channel + (target - channel) * step for channel in (red, green, blue))
