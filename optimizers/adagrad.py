@@ -1,9 +1,19 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
 
 import keras
-from keras import initializers, ops
+from keras import ops
 
 from . import _checks
+
+
+def _filled(value):
+    """An initializer filling with `value`; unlike `initializers.Constant`, whose
+    cast rounds a Python float through float32, it is exact in float64."""
+
+    def initializer(shape, dtype=None):
+        return ops.multiply(ops.ones(shape, dtype=dtype), value)
+
+    return initializer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
@@ -62,7 +72,7 @@ class AdaGrad(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        initializer = initializers.Constant(self.initial_accumulator_value)
+        initializer = _filled(self.initial_accumulator_value)
         self._accumulators = [
             self.add_variable_from_reference(variable, "accumulator", initializer)
             for variable in variables
