@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from plotting.style import optimizer_color, shade
+from plotting.style import optimizer_color, optimizer_marker, shade
 from training.summary import Configuration
 
 METRICS = ("loss", "accuracy")
@@ -29,6 +29,8 @@ SPLITS = (("train", "", "-"), ("validation", "val_", "--"))
 # Statuses a reader should be told about; completed and early-stopped runs are normal.
 FLAGGED_STATUSES = ("diverged", "interrupted", "running", "failed")
 PANEL_WIDTH, PANEL_HEIGHT = 5.5, 4.0  # inches per panel
+MARKER_SIZE = 5
+MARKERS_PER_LINE = 10
 LEGEND_ROW = 0.28  # inches per row of the legend below the panels
 LEGEND_COLUMNS_PER_PANEL = 3
 
@@ -45,7 +47,14 @@ def draw_curves(
     metrics = METRICS if metric == "both" else (metric,)
     colors = configuration_colors(configurations)
     handles = [
-        Line2D([], [], color=color, label=legend_label(configuration))
+        Line2D(
+            [],
+            [],
+            color=color,
+            marker=optimizer_marker(configuration.optimizer),
+            markersize=MARKER_SIZE,
+            label=legend_label(configuration),
+        )
         for configuration, color in zip(configurations, colors, strict=True)
     ]
     handles += [
@@ -120,8 +129,10 @@ def mean_and_band(values: np.ndarray, band: str = "std"):
 def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: bool) -> None:
     """Every configuration's curves on one axis; limits fitted to the runs that did not diverge."""
     curves, healthy, marks = [], [], []
-    for configuration, color in zip(configurations, colors, strict=True):
-        means, bands, divergences = _draw_configuration(axis, configuration, metric, band, color)
+    for index, (configuration, color) in enumerate(zip(configurations, colors, strict=True)):
+        means, bands, divergences = _draw_configuration(
+            axis, configuration, metric, band, color, index
+        )
         curves.append(means)
         if not any(run["status"] == "diverged" for run in configuration.histories):
             healthy += [means, bands]
@@ -136,8 +147,12 @@ def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: boo
         )
 
 
-def _draw_configuration(axis, configuration, metric: str, band: str, color):
-    """Mean curve and band per split; returns their finite values and where runs diverged."""
+def _draw_configuration(axis, configuration, metric: str, band: str, color, index: int):
+    """Mean curve and band per split; returns their finite values and where runs diverged.
+
+    About MARKERS_PER_LINE markers mark the curve, staggered by `index` so that
+    curves lying on top of each other show their markers side by side.
+    """
     means, bands, divergences = [], [], []
     for _, prefix, style in SPLITS:
         values = series(configuration.histories, prefix + metric)
@@ -146,7 +161,17 @@ def _draw_configuration(axis, configuration, metric: str, band: str, color):
         mean, lower, upper = mean_and_band(values, band)
         last = _last_finite_index(mean)
         epochs = np.arange(1, last + 2)
-        axis.plot(epochs, mean[: last + 1], color=color, linestyle=style, linewidth=1.6)
+        step = max(1, -(-len(epochs) // MARKERS_PER_LINE))
+        axis.plot(
+            epochs,
+            mean[: last + 1],
+            color=color,
+            linestyle=style,
+            linewidth=1.6,
+            marker=optimizer_marker(configuration.optimizer),
+            markersize=MARKER_SIZE,
+            markevery=(index % step, step),
+        )
         if len(values) > 1 and np.isfinite(lower).any():
             axis.fill_between(
                 epochs, lower[: last + 1], upper[: last + 1], color=color, alpha=0.18, linewidth=0

@@ -18,6 +18,21 @@ OPTIMIZER_COLORS = {
     "nadam": "tab:pink",
 }
 OPTIMIZER_ORDER = tuple(OPTIMIZER_COLORS)
+# A marker shape each, so that curves lying on top of each other (adam and adamw on a
+# short run) and readers who tell colours apart poorly still see which is which.
+# 'x' is left out: it marks where a run diverged.
+OPTIMIZER_MARKERS = {
+    "sgd": "o",
+    "momentum": "s",
+    "nesterov": "v",
+    "adagrad": "^",
+    "adadelta": "<",
+    "rmsprop": "D",
+    "adam": "P",
+    "adamw": "*",
+    "nadam": "h",
+}
+FALLBACK_MARKER = "p"
 # For names outside the registry (a user's own optimizer): a stable pick by name.
 FALLBACK_COLORS = ("tab:gray", "#17becf", "#393b79", "#8c6d31", "#843c39", "#7b4173")
 
@@ -27,6 +42,10 @@ def optimizer_color(optimizer: str) -> str:
     if optimizer in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[optimizer]
     return FALLBACK_COLORS[zlib.crc32(optimizer.encode()) % len(FALLBACK_COLORS)]
+
+
+def optimizer_marker(optimizer: str) -> str:
+    return OPTIMIZER_MARKERS.get(optimizer, FALLBACK_MARKER)
 
 
 def optimizer_sort_key(optimizer: str) -> tuple[int, str]:
