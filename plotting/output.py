@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from training.history import default_file_mode
+
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
 # Backends that only write files; pyplot falls back to Agg when no GUI toolkit loads.
@@ -46,6 +48,7 @@ def save_figure(figure, path: Path) -> None:
     os.close(handle)
     try:
         figure.savefig(temporary, format=path.suffix.lstrip(".").lower(), dpi=DPI)
+        os.chmod(temporary, default_file_mode())
         os.replace(temporary, path)
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None

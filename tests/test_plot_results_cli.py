@@ -51,6 +51,9 @@ def test_default_figure_is_a_png_beside_the_experiment(results, capsys):
     pixels = imread(path)
     assert pixels.shape[:2] == (height, width) and np.ptp(pixels[..., :3]) > 0.5
     assert [p.name for p in (results / "exp").iterdir() if p.is_file()] == ["adam_both.png"]
+    plain = results / "plain"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode == plain.stat().st_mode  # not mkstemp's private 0o600
 
 
 @pytest.mark.parametrize(("name", "start"), [("svg", b"<?xml"), ("pdf", b"%PDF")])

@@ -106,11 +106,22 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, default_file_mode())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def default_file_mode() -> int:
+    """The mode `open()` would give a new file (0o666 less the umask).
+
+    mkstemp makes its file private (0o600); results are meant to be shared.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:

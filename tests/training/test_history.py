@@ -37,6 +37,14 @@ def test_atomic_write_leaves_only_the_file(tmp_path):
     assert json.loads(path.read_text()) == {"a": 2}
 
 
+def test_atomic_write_gives_the_mode_of_a_plain_new_file(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic = tmp_path / "atomic.txt"
+    schema.write_text_atomic(atomic, "x")
+    assert atomic.stat().st_mode == plain.stat().st_mode
+
+
 def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     path = tmp_path / "summary.md"
     schema.write_text_atomic(path, "old\n")
