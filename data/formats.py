@@ -50,7 +50,10 @@ def _first_line(error: BaseException) -> str:
 def read_mnist_npz(path: Path):
     """Read a Keras ``mnist.npz``-layout file (x_train, y_train, x_test, y_test)."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # np.load also reads .npy files
+            raise DataError(f"{path}: a single .npy array, not an .npz archive")
+        with archive:
             missing = [key for key in NPZ_KEYS if key not in archive.files]
             if missing:
                 raise DataError(

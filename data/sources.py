@@ -172,7 +172,9 @@ def load_dataset(
             arrays, origins = reader()
             logger.info("loaded %s from %s (%s)", name, folder, kind)
             return check_splits(info, arrays, origins)
-        logger.debug("no %s files in %s (%s)", name, folder, kind)
+        # A data_dir without the files is named in the log: the user meant it.
+        log = logger.warning if kind == "data_dir" else logger.debug
+        log("no %s files in %s (%s); looking further", name, folder, kind)
     looked_in = "; ".join(f"{folder} ({kind})" for folder, kind in places)
     if not download:
         outcome = "download disabled"

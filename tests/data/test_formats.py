@@ -117,6 +117,22 @@ def test_not_an_npz_names_the_file(tmp_path):
     assert_one_line_naming(caught.value, tmp_path / "mnist.npz")
 
 
+def test_npy_in_place_of_npz_names_the_file(tmp_path):
+    with open(tmp_path / "mnist.npz", "wb") as handle:
+        np.save(handle, np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(DataError, match="npz") as caught:
+        load_dataset("mnist", tmp_path, download=False)
+    assert_one_line_naming(caught.value, tmp_path / "mnist.npz")
+
+
+def test_idx_with_trailing_bytes_names_the_file(tmp_path, mnist_arrays):
+    paths = write_idx_set(tmp_path, mnist_arrays, compress=False)
+    paths["y_train"].write_bytes(paths["y_train"].read_bytes() + b"\x00")
+    with pytest.raises(DataError, match="trailing") as caught:
+        load_dataset("mnist", tmp_path, download=False)
+    assert_one_line_naming(caught.value, paths["y_train"])
+
+
 def test_truncated_npz_names_the_file(tmp_path, mnist_arrays):
     path = write_npz(tmp_path / "mnist.npz", mnist_arrays)
     path.write_bytes(path.read_bytes()[:3000])

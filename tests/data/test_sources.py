@@ -1,5 +1,6 @@
 """Where load_dataset looks, in which order, and what it says when it finds nothing."""
 
+import logging
 import subprocess
 import sys
 import types
@@ -47,11 +48,13 @@ def test_system_dir_before_keras_cache(tmp_path, no_real_data, mnist_arrays, mon
     assert set(train_labels(load_dataset("fashion_mnist", download=False))) == {2}
 
 
-def test_empty_data_dir_falls_through_to_the_cache(tmp_path, no_real_data, mnist_arrays):
+def test_empty_data_dir_falls_through_to_the_cache(tmp_path, no_real_data, mnist_arrays, caplog):
     (tmp_path / "empty").mkdir()
     write_npz(no_real_data / ".keras/datasets/mnist.npz", marked(mnist_arrays, 4))
-    loaded = load_dataset("mnist", tmp_path / "empty", download=False)
+    with caplog.at_level(logging.WARNING, logger="data"):
+        loaded = load_dataset("mnist", tmp_path / "empty", download=False)
     assert set(train_labels(loaded)) == {4}
+    assert str(tmp_path / "empty") in caplog.text
 
 
 def test_npz_preferred_to_idx_in_the_same_folder(tmp_path, mnist_arrays):
