@@ -88,6 +88,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def plot(arguments) -> int:
     optimizers = parse_optimizers(arguments.optimizer)
+    runs = choose_runs(arguments, optimizers)
+    experiments = sorted({run.experiment for run in runs})
+    folder = runs[0].path.parent.parent if len(experiments) == 1 else Path(arguments.results_dir)
+    names = ALL if optimizers is None else "-".join(optimizers)
+    output = resolve_output(
+        arguments.output, arguments.format, folder, f"{names}_{arguments.metric}"
+    )
+    histories = [run.history for run in runs]
+    configurations = group_by_configuration(histories)
+    title = _title(runs, experiments, configurations, arguments.band)
+    draw_and_save(arguments, configurations, output, title)
+    if arguments.table or arguments.target is not None:
+        rows = summarize(histories, arguments.target)
+        print(format_text(rows), end="")
+        stem = f"{output.stem}_table" if arguments.output else f"{names}_table"
+        for path in _write_tables(rows, output.parent, stem):
+            print(f"wrote {path}")
+    return 0
+
+
+def choose_runs(arguments, optimizers: list[str] | None) -> list:
+    """The runs to draw; a warning on stderr for each file skipped and for mixed datasets."""
     runs, problems = load_runs(arguments.results_dir, arguments.experiment)
     for problem in problems:
         print(f"{PROGRAM}: warning: {problem}", file=sys.stderr)
@@ -99,23 +121,10 @@ def plot(arguments) -> int:
             f"({', '.join(datasets)}); pass --dataset or --experiment",
             file=sys.stderr,
         )
-    experiments = sorted({run.experiment for run in runs})
-    folder = runs[0].path.parent.parent if len(experiments) == 1 else Path(arguments.results_dir)
-    names = ALL if optimizers is None else "-".join(optimizers)
-    stem = f"{names}_{arguments.metric}"
-    output = resolve_output(arguments.output, arguments.format, folder, stem)
-    histories = [run.history for run in runs]
-    draw_and_save(arguments, histories, output, _title(runs, experiments, arguments.band))
-    if arguments.table or arguments.target is not None:
-        rows = summarize(histories, arguments.target)
-        print(format_text(rows), end="")
-        stem = f"{output.stem}_table" if arguments.output else f"{names}_table"
-        for path in _write_tables(rows, output.parent, stem):
-            print(f"wrote {path}")
-    return 0
+    return runs
 
 
-def draw_and_save(arguments, histories: list[dict], output: Path, title: str) -> None:
+def draw_and_save(arguments, configurations, output: Path, title: str) -> None:
     # matplotlib loads here, after the input is known to be good: errors stay fast.
     from plotting.curves import draw_curves
     from plotting.output import save_figure, show_windows, window_figure
@@ -127,12 +136,7 @@ def draw_and_save(arguments, histories: list[dict], output: Path, title: str) ->
             file=sys.stderr,
         )
     figure = draw_curves(
-        group_by_configuration(histories),
-        arguments.metric,
-        arguments.band,
-        arguments.log_y,
-        title,
-        figure=window,
+        configurations, arguments.metric, arguments.band, arguments.log_y, title, figure=window
     )
     save_figure(figure, output)
     print(f"wrote {output}")
@@ -140,12 +144,12 @@ def draw_and_save(arguments, histories: list[dict], output: Path, title: str) ->
         show_windows()
 
 
-def _title(runs, experiments: list[str], band: str) -> str:
-    """What was trained and where, e.g. "mnist / cnn · exp1 · mean of 2 seeds ± 1 std"."""
+def _title(runs, experiments: list[str], configurations, band: str) -> str:
+    """What was trained and where, e.g. "mnist / cnn · exp1 · mean of 2 seeds, band ± 1 std"."""
     pairs = sorted({(run.dataset, str(run.history["config"]["model"])) for run in runs})
     parts = ["; ".join(f"{dataset} / {model}" for dataset, model in pairs)]
     parts.append(experiments[0] if len(experiments) == 1 else f"{len(experiments)} experiments")
-    seeds = max(len(group.histories) for group in group_by_configuration([r.history for r in runs]))
+    seeds = max(len(configuration.histories) for configuration in configurations)
     if seeds > 1:
         parts.append(f"mean of {seeds} seeds, band " + ("± 1 std" if band == "std" else "min-max"))
     return " · ".join(parts)

@@ -43,23 +43,16 @@ def draw_curves(
     title: str | None = None,
     figure: Figure | None = None,
 ) -> Figure:
-    """A figure with a loss and/or an accuracy panel; `figure` lets pyplot supply one."""
+    """A figure with a loss and/or an accuracy panel and a legend below them.
+
+    `metric` is "loss", "accuracy" or "both"; `band` is "std" or "minmax"; `log_y`
+    puts the loss panel on a log scale; `figure` lets pyplot supply one for --show.
+    """
+    if metric not in (*METRICS, "both") or band not in BANDS:
+        raise ValueError(f"metric {metric!r} or band {band!r} is not one of {METRICS}, {BANDS}")
     metrics = METRICS if metric == "both" else (metric,)
     colors = configuration_colors(configurations)
-    handles = [
-        Line2D(
-            [],
-            [],
-            color=color,
-            marker=optimizer_marker(configuration.optimizer),
-            markersize=MARKER_SIZE,
-            label=legend_label(configuration),
-        )
-        for configuration, color in zip(configurations, colors, strict=True)
-    ]
-    handles += [
-        Line2D([], [], color="0.3", linestyle=style, label=split) for split, _, style in SPLITS
-    ]
+    handles = _legend_handles(configurations, colors)
     columns = min(len(handles), LEGEND_COLUMNS_PER_PANEL * len(metrics))
     legend_rows = -(-len(handles) // columns)
     figure = figure if figure is not None else Figure()
@@ -72,6 +65,25 @@ def draw_curves(
     if title:
         figure.suptitle(title)
     return figure
+
+
+def _legend_handles(configurations, colors) -> list[Line2D]:
+    """One entry per configuration (its colour and marker), then the two line styles."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=color,
+            marker=optimizer_marker(configuration.optimizer),
+            markersize=MARKER_SIZE,
+            label=legend_label(configuration),
+        )
+        for configuration, color in zip(configurations, colors, strict=True)
+    ]
+    styles = [
+        Line2D([], [], color="0.3", linestyle=style, label=split) for split, _, style in SPLITS
+    ]
+    return handles + styles
 
 
 def configuration_colors(configurations: list[Configuration]) -> list:
