@@ -1,0 +1,126 @@
+"""The registry: names, `get`, `hyperparameters`, and agreement with Keras's defaults."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import keras
+import pytest
+
+import optimizers
+
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam")
+
+# The Keras built-in with the same algorithm, and the arguments that make it so.
+BUILTINS = {
+    "sgd": (keras.optimizers.SGD, {}),
+    "momentum": (keras.optimizers.SGD, {"momentum": 0.9}),
+    "nesterov": (keras.optimizers.SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (keras.optimizers.Adagrad, {}),
+    "adadelta": (keras.optimizers.Adadelta, {}),
+    "rmsprop": (keras.optimizers.RMSprop, {}),
+    "adam": (keras.optimizers.Adam, {}),
+    "adamw": (keras.optimizers.AdamW, {}),
+    "nadam": (keras.optimizers.Nadam, {}),
+}
+
+
+def _defaults(function):
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not parameter.empty
+    }
+
+
+def test_names_and_mission():
+    assert tuple(optimizers.OPTIMIZERS) == NAMES
+    assert optimizers.MISSION == ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw", "nadam")
+    assert set(optimizers.MISSION) <= set(optimizers.OPTIMIZERS)
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "nesterov"])
+def test_each_class_directly_subclasses_keras_optimizer(name):
+    assert optimizers.OPTIMIZERS[name].__bases__ == (keras.optimizers.Optimizer,)
+
+
+def test_nesterov_is_momentum_with_nesterov_on():
+    optimizer = optimizers.OPTIMIZERS["nesterov"]()
+    assert isinstance(optimizer, optimizers.Momentum)
+    assert optimizer.nesterov is True
+    assert optimizers.get("momentum").nesterov is False
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hyperparameters_match_the_keras_builtin(name):
+    builtin, settings = BUILTINS[name]
+    expected = {**_defaults(builtin.__init__), **settings}
+    own = optimizers.hyperparameters(name)
+    assert "learning_rate" in own
+    assert {key: expected[key] for key in own} == own
+    assert not set(own) & set(optimizers.BASE_ARGUMENTS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_config_matches_the_keras_builtin(name):
+    builtin, settings = BUILTINS[name]
+    ours = optimizers.get(name).get_config()
+    theirs = builtin(**settings).get_config()
+    ours.pop("name"), theirs.pop("name")
+    # Our plain SGD has no `momentum`/`nesterov`, and Momentum has no switch-off.
+    assert ours == {key: value for key, value in theirs.items() if key in ours}
+    assert set(theirs) - set(ours) <= {"momentum", "nesterov"}
+
+
+def test_base_arguments_are_the_keras_base_arguments():
+    adam_only = {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay"}
+    keras_base = set(_defaults(keras.optimizers.Adam.__init__)) - adam_only
+    assert set(optimizers.BASE_ARGUMENTS) == keras_base
+
+
+def test_hyperparameters_by_example():
+    assert optimizers.hyperparameters("sgd") == {"learning_rate": 0.01, "weight_decay": None}
+    assert optimizers.hyperparameters("adamw")["weight_decay"] == 0.004
+    assert list(optimizers.hyperparameters("adam")) == [
+        "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay",
+    ]  # fmt: skip
+
+
+def test_get_sets_hyperparameters_and_base_arguments():
+    optimizer = optimizers.get("rmsprop", rho=0.8, centered=True, clipnorm=1.0, name="mine")
+    assert isinstance(optimizer, optimizers.RMSProp)
+    assert (optimizer.rho, optimizer.centered, optimizer.clipnorm) == (0.8, True, 1.0)
+    assert optimizer.name == "mine"
+    assert optimizers.get("adam") is not optimizers.get("adam")
+
+
+@pytest.mark.parametrize("name", ["foo", "Adam", "", None])
+def test_get_unknown_name(name):
+    with pytest.raises(ValueError, match=f"unknown optimizer {name!r}; choose from: sgd, momentum"):
+        optimizers.get(name)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        optimizers.hyperparameters(name)
+
+
+def test_get_unknown_hyperparameter_names_the_valid_ones():
+    pattern = (
+        r"unknown hyperparameter\(s\) 'momentum' for optimizer 'sgd'; "
+        r"choose from: learning_rate, weight_decay \(or the Keras base arguments: clipnorm"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        optimizers.get("sgd", momentum=0.9)
+    with pytest.raises(ValueError, match="'beta1', 'lr' for optimizer 'adam'"):
+        optimizers.get("adam", lr=0.1, beta1=0.9)
+
+
+def test_package_imports_only_keras_and_the_standard_library():
+    allowed = {"keras", "inspect", "math", "numbers"}
+    for path in Path(optimizers.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                roots = {node.module.split(".")[0]}
+            else:
+                continue
+            assert roots <= allowed, f"{path.name} imports {roots - allowed}"

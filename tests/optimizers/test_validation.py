@@ -1,0 +1,69 @@
+"""Invalid hyperparameters raise ValueError naming the value received."""
+
+import re
+
+import pytest
+
+import optimizers
+
+# For each hyperparameter, values that must be refused.
+INVALID = {
+    "learning_rate": [0.0, -0.1, float("nan"), float("inf"), "0.1", True, None],
+    "momentum": [-0.1, 1.0, 1.5, "0.9", None],
+    "nesterov": ["true", 1, None],
+    "beta_1": [1.0, -0.1, "0.9"],
+    "beta_2": [1.0, 2.0, -1e-3],
+    "rho": [1.0, -0.5, None],
+    "epsilon": [-1e-7, float("nan"), "1e-7", None],
+    "initial_accumulator_value": [-0.1, float("inf"), [0.1]],
+    "amsgrad": ["yes", 1, None],
+    "centered": [1, "False"],
+    "weight_decay": [-0.01, float("nan"), "0.01"],
+}
+
+CASES = [
+    pytest.param(name, argument, value, id=f"{name}-{argument}={value!r}")
+    for name in optimizers.OPTIMIZERS
+    for argument in optimizers.hyperparameters(name)
+    for value in INVALID[argument]
+]
+
+
+@pytest.mark.parametrize(("name", "argument", "value"), CASES)
+def test_invalid_value_is_refused_by_name_and_value(name, argument, value):
+    with pytest.raises(ValueError, match=re.escape(f"Received: {argument}={value!r}")):
+        optimizers.get(name, **{argument: value})
+
+
+def test_every_hyperparameter_has_invalid_cases():
+    names = {
+        argument for name in optimizers.OPTIMIZERS for argument in optimizers.hyperparameters(name)
+    }
+    assert names == set(INVALID)
+
+
+def test_adamw_needs_a_weight_decay():
+    with pytest.raises(ValueError, match=re.escape("Received: weight_decay=None")):
+        optimizers.AdamW(weight_decay=None)
+
+
+def test_message_says_what_is_allowed():
+    with pytest.raises(ValueError, match=re.escape("`beta_1` must be a float in [0, 1)")):
+        optimizers.Adam(beta_1=1.0)
+    with pytest.raises(ValueError, match="`learning_rate` must be a positive finite float"):
+        optimizers.SGD(learning_rate=0)
+
+
+def test_boundary_and_integer_values_are_accepted():
+    optimizer = optimizers.Adam(learning_rate=1, beta_1=0, beta_2=0.0, epsilon=0, weight_decay=0)
+    assert (optimizer.beta_1, optimizer.epsilon, optimizer.weight_decay) == (0.0, 0.0, 0.0)
+    assert isinstance(optimizer.beta_1, float)
+    assert optimizers.Momentum(momentum=0).momentum == 0.0
+    assert optimizers.RMSProp(rho=0.0, momentum=0.99).rho == 0.0
+
+
+def test_keras_base_checks_still_apply():
+    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue`"):
+        optimizers.Adam(clipnorm=1.0, clipvalue=1.0)
+    with pytest.raises(ValueError, match="not recognized"):
+        optimizers.SGD(momentum=0.9)
