@@ -108,13 +108,23 @@ def find_in_folder(name: str, folder: Path) -> Reader | None:
     return _find_cifar(folder) if name == "cifar10" else _find_mnist_like(name, folder)
 
 
-def _places(name, data_dir, keras_home, system_dirs) -> list[tuple[Path, str]]:
-    """The folders to search, in order, each with a word on what it is."""
-    places = []
-    if data_dir is not None:
-        places.append((Path(data_dir).expanduser(), "data_dir"))
+def _load_from_data_dir(info, folder: Path) -> tuple[Split, Split]:
+    """A folder the user named is the only place looked in: no silent fallback elsewhere."""
+    if not folder.is_dir():
+        raise DataError(f"data_dir {str(folder)!r} is not an existing directory")
+    reader = find_in_folder(info.name, folder)
+    if reader is None:
+        raise DataError(
+            f"data_dir {str(folder)!r} holds no {info.name} files; {HOW_TO_SUPPLY[info.name]}"
+        )
+    arrays, origins = reader()
+    return check_splits(info, arrays, origins)
+
+
+def _places(name, keras_home, system_dirs) -> list[tuple[Path, str]]:
+    """The default folders to search, in order, each with a word on what it is."""
     system = SYSTEM_DIRS.get(name, ()) if system_dirs is None else system_dirs
-    places += [(Path(folder), "system") for folder in system]
+    places = [(Path(folder), "system") for folder in system]
     home = default_keras_home() if keras_home is None else Path(keras_home).expanduser()
     datasets = home / "datasets"
     places += [
@@ -156,25 +166,24 @@ def load_dataset(
     """Load data set ``name`` as ``(x_train, y_train), (x_test, y_test)`` numpy arrays.
 
     Images are uint8, (N, 28, 28) for MNIST and Fashion-MNIST, (N, 32, 32, 3) for
-    CIFAR-10; labels are uint8 in 0..9. Looks in ``data_dir``, then
+    CIFAR-10; labels are uint8 in 0..9. A ``data_dir`` given is the only place
+    looked in (an error if it lacks the files); otherwise looks in
     ``system_dirs`` (default: :data:`SYSTEM_DIRS` for ``name``), then
     ``keras_home``/datasets (default: ``$KERAS_HOME`` or ``~/.keras``), then, if
     ``download``, lets Keras download it. Raises DataError if ``data_dir`` is
     not a folder, a file found is unreadable or invalid, or nothing is found.
     """
     info = get_dataset_info(name)
-    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
-        raise DataError(f"data_dir {str(data_dir)!r} is not an existing directory")
-    places = _places(name, data_dir, keras_home, system_dirs)
+    if data_dir is not None:
+        return _load_from_data_dir(info, Path(data_dir).expanduser())
+    places = _places(name, keras_home, system_dirs)
     for folder, kind in places:
         reader = find_in_folder(name, folder)
         if reader is not None:
             arrays, origins = reader()
             logger.info("loaded %s from %s (%s)", name, folder, kind)
             return check_splits(info, arrays, origins)
-        # A data_dir without the files is named in the log: the user meant it.
-        log = logger.warning if kind == "data_dir" else logger.debug
-        log("no %s files in %s (%s); looking further", name, folder, kind)
+        logger.debug("no %s files in %s (%s); looking further", name, folder, kind)
     looked_in = "; ".join(f"{folder} ({kind})" for folder, kind in places)
     if not download:
         outcome = "download disabled"

@@ -1,6 +1,5 @@
 """Where load_dataset looks, in which order, and what it says when it finds nothing."""
 
-import logging
 import subprocess
 import sys
 import types
@@ -48,13 +47,15 @@ def test_system_dir_before_keras_cache(tmp_path, no_real_data, mnist_arrays, mon
     assert set(train_labels(load_dataset("fashion_mnist", download=False))) == {2}
 
 
-def test_empty_data_dir_falls_through_to_the_cache(tmp_path, no_real_data, mnist_arrays, caplog):
+def test_a_data_dir_without_the_files_is_an_error_not_a_fallback(tmp_path, no_real_data,
+                                                                  mnist_arrays):
     (tmp_path / "empty").mkdir()
     write_npz(no_real_data / ".keras/datasets/mnist.npz", marked(mnist_arrays, 4))
-    with caplog.at_level(logging.WARNING, logger="data"):
-        loaded = load_dataset("mnist", tmp_path / "empty", download=False)
-    assert set(train_labels(loaded)) == {4}
-    assert str(tmp_path / "empty") in caplog.text
+    with pytest.raises(DataError) as caught:
+        load_dataset("mnist", tmp_path / "empty", download=False)
+    message = str(caught.value)
+    assert f"data_dir '{tmp_path / 'empty'}' holds no mnist files" in message
+    assert "mnist.npz or the four IDX files" in message
 
 
 def test_npz_preferred_to_idx_in_the_same_folder(tmp_path, mnist_arrays):
@@ -101,12 +102,11 @@ def test_cifar_found_in_keras_cache_layouts(tmp_path, cifar_arrays, monkeypatch,
 )
 def test_nothing_found_names_every_place(tmp_path, no_real_data, monkeypatch, name, advice):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    (tmp_path / "given").mkdir()
     with pytest.raises(DataError) as caught:
-        load_dataset(name, tmp_path / "given", download=False, system_dirs=[tmp_path / "sys"])
+        load_dataset(name, download=False, system_dirs=[tmp_path / "sys"])
     message = str(caught.value)
     assert "\n" not in message
-    for place in (tmp_path / "given", tmp_path / "sys", tmp_path / "keras" / "datasets"):
+    for place in (tmp_path / "sys", tmp_path / "keras" / "datasets"):
         assert str(place) in message
     assert advice in message and "--data_dir" in message
     assert "download disabled" in message

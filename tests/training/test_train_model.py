@@ -179,10 +179,12 @@ def assert_one_line_error(capsys, message, output):
     [
         (lambda tmp: ["--config", str(tmp / "missing.yaml")], "cannot read config file"),
         (lambda tmp: ["--data_dir", str(tmp / "nowhere")], "is not an existing directory"),
+        (lambda tmp: ["--data_dir", str(tmp)], "holds no mnist files; pass --data_dir DIR with"),
         (lambda tmp: ["--data_dir", str(corrupt_npz(tmp))], "mnist.npz"),
         (lambda tmp: ["--output_dir", str(tmp / "a_file" / "results")], "cannot write to output"),
     ],
-    ids=["missing-yaml", "missing-data-dir", "corrupt-data", "unwritable-output"],
+    ids=["missing-yaml", "missing-data-dir", "data-dir-without-files", "corrupt-data",
+         "unwritable-output"],
 )
 def test_bad_files_are_one_line_and_exit_status_2(tiny_mnist, tmp_path, capsys, make_flags,
                                                   message):
