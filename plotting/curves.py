@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plotting.style import optimizer_color, optimizer_marker, shade
 from training.summary import Configuration
@@ -235,7 +235,12 @@ def _decorate(axis, metric: str, log_y: bool) -> None:
     axis.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     axis.grid(True, alpha=0.3)
     if metric == "accuracy":
-        axis.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+        axis.yaxis.set_major_formatter(FuncFormatter(_percent))
     if log_y:
         # A std band reaching below zero runs down to the axis's bottom edge.
         axis.set_yscale("log", nonpositive="clip")
+
+
+def _percent(fraction: float, _position=None) -> str:
+    """A tick label: 0.95 -> "95%", 0.875 -> "87.5%" (no spurious ".0")."""
+    return f"{round(fraction * 100, 6):g}%"

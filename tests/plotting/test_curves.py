@@ -145,6 +145,17 @@ def test_a_blow_up_does_not_stretch_the_linear_loss_axis_and_is_marked_on_its_ed
     assert [tuple(offset) for mark in marks for offset in mark.get_offsets()] == [(3, top)] * 2
 
 
+def test_accuracy_ticks_read_as_percentages():
+    accuracy_axis = figure_of([make_history(accuracy=(0.6, 0.8, 0.9))]).axes[1]
+    formatter = accuracy_axis.yaxis.get_major_formatter()
+    assert [formatter(value) for value in (0.95, 0.875, 0.7, 1.0)] == [
+        "95%",
+        "87.5%",
+        "70%",
+        "100%",
+    ]
+
+
 def test_log_y_applies_to_the_loss_panel_only():
     loss_axis, accuracy_axis = figure_of([make_history()], log_y=True).axes
     assert (loss_axis.get_yscale(), accuracy_axis.get_yscale()) == ("log", "linear")
