@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks
+from . import _checks, _sparse
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
@@ -73,7 +73,7 @@ class AdaDelta(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.convert_to_tensor(ops.cast(gradient, variable.dtype), sparse=False)
+        gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
         index = self._get_variable_index(variable)
         average_squared_gradient = self._average_squared_gradients[index]
         average_squared_delta = self._average_squared_deltas[index]

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks
+from . import _checks, _sparse
 
 
 def _filled(value):
@@ -80,7 +80,7 @@ class AdaGrad(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.convert_to_tensor(ops.cast(gradient, variable.dtype), sparse=False)
+        gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
         accumulator = self._accumulators[self._get_variable_index(variable)]
         self.assign_add(accumulator, ops.square(gradient))
         denominator = ops.sqrt(ops.add(accumulator, self.epsilon))

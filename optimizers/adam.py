@@ -8,7 +8,7 @@ subclasses of `keras.optimizers.Optimizer`.
 import keras
 from keras import ops
 
-from . import _checks
+from . import _checks, _sparse
 
 
 def add_moments(optimizer, variables):
@@ -30,7 +30,7 @@ def adam_step(optimizer, gradient, variable, learning_rate):
     """One Adam step on `variable`, as written in the docstring of `Adam`."""
     dtype = variable.dtype
     learning_rate = ops.cast(learning_rate, dtype)
-    gradient = ops.convert_to_tensor(ops.cast(gradient, dtype), sparse=False)
+    gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
     step = ops.cast(optimizer.iterations + 1, dtype)
     beta_1_power = ops.power(ops.convert_to_tensor(optimizer.beta_1, dtype=dtype), step)
     beta_2_power = ops.power(ops.convert_to_tensor(optimizer.beta_2, dtype=dtype), step)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks
+from . import _checks, _sparse
 
 # Base of the momentum warm-up: mu_t = beta_1 * (1 - 0.5 * SCHEDULE_DECAY ** t).
 SCHEDULE_DECAY = 0.96
@@ -112,7 +112,7 @@ class Nadam(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = ops.convert_to_tensor(ops.cast(gradient, dtype), sparse=False)
+        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
         mu_t = self._momentum_schedule(ops.cast(self.iterations + 1, dtype), dtype)
         mu_next = self._momentum_schedule(ops.cast(self.iterations + 2, dtype), dtype)
         momentum_product = ops.cast(self._momentum_product, dtype)

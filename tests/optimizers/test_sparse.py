@@ -1,0 +1,86 @@
+"""Sparse gradients (`tf.IndexedSlices`, as from `Embedding`) act as their dense sum."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import optimizers
+
+VARIANTS = [(name, {}) for name in optimizers.OPTIMIZERS] + [
+    ("rmsprop", {"momentum": 0.5, "centered": True}),
+    ("adam", {"amsgrad": True}),
+]
+# SGD and Momentum keep the gradient sparse: each slice is scaled by the learning
+# rate before repeated rows are summed (SGD even subtracts them one by one), while
+# the dense gradient is summed first. Same sum, other rounding order, hence a
+# tolerance for them; the others densify before any arithmetic and match exactly.
+KEEPS_SPARSE = {"sgd", "momentum", "nesterov"}
+
+
+def _repeated_slices(rng):
+    # Rows 0 and 3 appear twice, as a batch with a repeated token gives them.
+    indices = tf.constant([0, 3, 2, 0, 3])
+    values = tf.constant(rng.standard_normal((5, 4)).astype("float32"))
+    return tf.IndexedSlices(values, indices, dense_shape=tf.constant([6, 4]))
+
+
+def _assert_same(actual, expected, name):
+    if name in KEEPS_SPARSE:
+        np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize(("name", "settings"), VARIANTS)
+def test_indexed_slices_equal_their_dense_sum(name, settings):
+    rng = np.random.default_rng(0)
+    initial = rng.standard_normal((6, 4)).astype("float32")
+    sparse_variable, dense_variable = keras.Variable(initial), keras.Variable(initial)
+    sparse_optimizer = optimizers.get(name, learning_rate=0.1, **settings)
+    dense_optimizer = optimizers.get(name, learning_rate=0.1, **settings)
+    for _ in range(5):
+        slices = _repeated_slices(rng)
+        sparse_optimizer.apply([slices], [sparse_variable])
+        dense_optimizer.apply([tf.convert_to_tensor(slices)], [dense_variable])
+    _assert_same(sparse_variable.numpy(), dense_variable.numpy(), name)
+    if sparse_optimizer.weight_decay is None:  # AdamW's decay shrinks every row
+        # Rows 1, 4 and 5 never had a gradient, so nothing moved them.
+        np.testing.assert_array_equal(sparse_variable.numpy()[[1, 4, 5]], initial[[1, 4, 5]])
+
+
+def _embedding_model():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential(
+        [
+            keras.Input((3,), dtype="int32"),
+            keras.layers.Embedding(7, 4),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2),
+        ]
+    )
+
+
+def _train_embedding(name, densify):
+    """Three steps on token batches that repeat tokens; returns the final weights."""
+    model = _embedding_model()
+    optimizer = optimizers.get(name, learning_rate=0.1)
+    tokens = tf.constant([[1, 2, 1], [2, 5, 5], [1, 1, 1], [6, 0, 2]])
+    targets = tf.constant([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [1.0, 1.0]])
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            loss = keras.ops.mean(keras.ops.square(model(tokens) - targets))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        assert isinstance(gradients[0], tf.IndexedSlices)
+        if densify:
+            gradients = [tf.convert_to_tensor(gradient) for gradient in gradients]
+        optimizer.apply(gradients, model.trainable_variables)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("name", optimizers.OPTIMIZERS)
+def test_embedding_gradients_train_as_dense(name):
+    sparse_weights = _train_embedding(name, densify=False)
+    dense_weights = _train_embedding(name, densify=True)
+    for actual, expected in zip(sparse_weights, dense_weights, strict=True):
+        _assert_same(actual, expected, name)
