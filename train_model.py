@@ -4,6 +4,8 @@
     python train_model.py --optimizer all --seed 0,1,2 --epochs 10
     python train_model.py --optimizer momentum --momentum 0.95 --nesterov true
     python train_model.py --config configs/compare_all.yaml --epochs 3
+    python train_model.py --optimizer all --experiment study --resume
+    python train_model.py --from_history results/study/adam_lr0.001_seed0/history.json
 
 Each run writes results/<experiment>/<run>/history.json; the experiment folder
 gets summary.md and summary.csv, and the table is printed at the end.
@@ -14,7 +16,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from training.config import DEVICES, ConfigError, check_values, load_yaml, parse_scalar, resolve
+from training.config import (
+    DEVICES,
+    ConfigError,
+    check_values,
+    load_yaml,
+    parse_scalar,
+    resolve,
+    values_from_run,
+)
 
 PROG = "train_model.py"
 EPILOG = """\
@@ -24,7 +34,8 @@ optimizer hyperparameters:
   --amsgrad alone for true. With several optimizers, each takes the ones it has.
   In YAML, put them under optimizer_config:.
 
-exit status: 0 done (diverged runs included), 2 bad input, 130 interrupted.
+exit status: 0 done (diverged runs included), 2 bad input, 130 interrupted by
+  Ctrl-C (SIGINT), 143 by SIGTERM; an interrupted experiment continues with --resume.
 """
 
 
@@ -81,6 +92,14 @@ def build_parser() -> Parser:
     add("config", "YAML file of settings; flags override it", metavar="FILE.yaml")
     add("device", "auto, cpu or gpu (default auto)", choices=DEVICES)
     add("quiet", "one line per epoch instead of a progress bar", action="store_true")
+    add("resume", "continue the unfinished runs of --experiment (default: the latest one "
+        "for this data set and model) from their last completed epoch", action="store_true")
+    add("keep_checkpoints", "keep each run's last checkpoint after it finishes",
+        action="store_true")
+    add("divergence_threshold", "end a run as diverged once its loss exceeds this "
+        "(a non-finite loss always does)", type=float, metavar="LOSS")
+    add("from_history", "repeat the run recorded in this history.json (its config; "
+        "flags still override)", metavar="PATH")
     return parser
 
 
@@ -109,23 +128,39 @@ def parse_config(argv):
     arguments, leftovers = build_parser().parse_known_args(argv)
     flags = vars(arguments)
     config_file = flags.pop("config", None)
+    history_file = flags.pop("from_history", None)
     hyperparameters = parse_hyperparameters(leftovers)
     if hyperparameters:
         flags["optimizer_config"] = hyperparameters
     flag_values = check_values(flags, lambda key: f"--{key}")
-    file_values = load_yaml(config_file) if config_file else {}
+    if config_file and history_file:
+        raise ConfigError("--config and --from_history cannot be combined")
+    if history_file:
+        file_values = values_from_run(read_run_config(history_file), history_file)
+    else:
+        file_values = load_yaml(config_file) if config_file else {}
     return resolve(file_values, flag_values)
 
 
-def main(argv=None) -> int:
+def read_run_config(path: str) -> dict:
+    from training.history import HistoryError, read_history
+
     try:
-        config = parse_config(sys.argv[1:] if argv is None else argv)
+        return read_history(path)["config"]
+    except HistoryError as error:
+        raise ConfigError(str(error)) from None
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        config = parse_config(argv)
     except ConfigError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     from training.runner import run_experiment  # imports TensorFlow: only after parsing
 
-    return run_experiment(config, prog=PROG)
+    return run_experiment(config, prog=PROG, argv=argv)
 
 
 if __name__ == "__main__":

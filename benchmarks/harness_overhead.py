@@ -1,7 +1,8 @@
 """Does train_model.py's loop cost anything over a bare `model.fit`?
 
-Claim: the harness (history writing every epoch, timing, divergence check,
-seeding) adds at most 5% to an epoch. Measured as the median epoch time of
+Claim: the harness (history and checkpoint writing every epoch, the
+resumable (seed, epoch)-ordered input pipeline, timing, divergence check)
+adds at most 5% to an epoch. Measured as the median epoch time of
 `training.runner.train` divided by that of a bare `model.fit` on the same
 model, optimizer and data, alternating the two in one process, the first
 (tracing) epoch of every fit left out. Also times `train_model.py --help`,
@@ -33,6 +34,8 @@ import data  # noqa: E402
 import models  # noqa: E402
 import optimizers  # noqa: E402
 from training import runner  # noqa: E402
+from training.config import ExperimentConfig  # noqa: E402
+from training.plan import Run  # noqa: E402
 
 
 def help_time(repeats: int) -> float:
@@ -83,14 +86,15 @@ def main() -> int:
               "optimizer_config": optimizers.hyperparameters(arguments.optimizer),
               "epochs": arguments.epochs, "batch_size": 64, "seed": 0,
               "subset": arguments.subset, "validation_split": 0.1, "init": "he",
-              "data_dir": arguments.data_dir}
+              "divergence_threshold": None, "data_dir": arguments.data_dir}
+    options = ExperimentConfig(quiet=True)
     environment = runner.describe_environment("CPU")
 
     harness, bare = [], []
     with tempfile.TemporaryDirectory() as folder:
         for round_number in range(arguments.rounds):
-            run = runner.Run(config, Path(folder) / f"round{round_number}")
-            history = runner.train(run, arrays, environment, quiet=True)
+            run = Run(config, Path(folder) / f"round{round_number}")
+            history = runner.train(run, arrays, environment, options)
             harness += history["history"]["epoch_time_s"][1:]
 
             keras.backend.clear_session()

@@ -20,14 +20,16 @@ class HistoryWriter(keras.callbacks.Callback):
 
     The file is rewritten atomically at the end of every epoch, so a run killed
     at any moment leaves a valid history of the epochs it finished. A loss that
-    is not finite ends the run: status "diverged", `diverged_at_epoch` set, and
-    training stopped after that epoch.
+    is not finite, or above `divergence_threshold` when one is set, ends the
+    run: status "diverged", `diverged_at_epoch` set, training stopped after
+    that epoch.
     """
 
-    def __init__(self, history: dict, path):
+    def __init__(self, history: dict, path, divergence_threshold: float | None = None):
         super().__init__()
         self.history = history
         self.path = path
+        self.divergence_threshold = divergence_threshold
         self._epoch_started = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -43,9 +45,16 @@ class HistoryWriter(keras.callbacks.Callback):
         record["lr"].append(current_learning_rate(self.model.optimizer))
         record["epoch_time_s"].append(elapsed)
         self.history["wall_time_s"] = sum(record["epoch_time_s"])
-        loss = logs.get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
+        if self._diverged(logs.get("loss")):
             self.history["status"] = "diverged"
             self.history["diverged_at_epoch"] = epoch + 1
             self.model.stop_training = True
         write_history(self.path, self.history)
+
+    def _diverged(self, loss) -> bool:
+        if loss is None:
+            return False
+        loss = float(loss)
+        if not math.isfinite(loss):
+            return True
+        return self.divergence_threshold is not None and loss > self.divergence_threshold

@@ -41,6 +41,9 @@ class ExperimentConfig:
     experiment: str | None = None  # None: <dataset>_<model>_<timestamp>
     device: str = "auto"
     quiet: bool = False
+    divergence_threshold: float | None = None  # a loss above it ends a run as diverged
+    resume: bool = False  # continue the unfinished runs of an existing experiment
+    keep_checkpoints: bool = False  # keep each run's last checkpoint once it has finished
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
@@ -81,7 +84,7 @@ def _seeds(value) -> str | None:
     return "must be a non-negative integer or a non-empty list of them"
 
 
-def _learning_rate(value) -> str | None:
+def _positive_number(value) -> str | None:
     return None if _is_number(value) and value > 0 else "must be a number > 0"
 
 
@@ -93,8 +96,8 @@ def _hyperparameters(value) -> str | None:
     if not isinstance(value, dict):
         return "must be a mapping of hyperparameter names to values"
     for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, (bool, int, float, str)):
-            return f"entry {key!r} must map a name to a number, boolean or string"
+        if not isinstance(key, str) or not isinstance(item, (bool, int, float, str, type(None))):
+            return f"entry {key!r} must map a name to a number, boolean, string or null"
     return None
 
 
@@ -113,7 +116,7 @@ CHECKS = {
     "seed": _seeds,
     "epochs": _positive_int,
     "batch_size": _positive_int,
-    "learning_rate": _optional(_learning_rate),
+    "learning_rate": _optional(_positive_number),
     "optimizer_config": _hyperparameters,
     "subset": _optional(_positive_int),
     "validation_split": _fraction,
@@ -123,6 +126,9 @@ CHECKS = {
     "experiment": _optional(_name),
     "device": _device,
     "quiet": _boolean,
+    "divergence_threshold": _optional(_positive_number),
+    "resume": _boolean,
+    "keep_checkpoints": _boolean,
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
 
@@ -135,9 +141,7 @@ def _normalise(key: str, value):
         return (value,)
     if key in ("optimizer", "seed") and isinstance(value, list):
         return tuple(value)
-    if key == "learning_rate" and _is_int(value):
-        return float(value)
-    if key == "validation_split" and _is_int(value):
+    if key in ("learning_rate", "validation_split", "divergence_threshold") and _is_int(value):
         return float(value)
     return value
 
@@ -172,6 +176,12 @@ def load_yaml(path: str) -> dict:
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: expected a mapping of config keys, got {type(values).__name__}")
     return check_values(values, lambda key: f"{path}: key {key!r}")
+
+
+def values_from_run(run_config: dict, source: str) -> dict:
+    """Checked config values that repeat the run whose history "config" is `run_config`."""
+    values = {key: value for key, value in run_config.items() if key in FIELDS}
+    return check_values(values, lambda key: f"{source}: config key {key!r}")
 
 
 def resolve(file_values: dict, flag_values: dict) -> ExperimentConfig:

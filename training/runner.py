@@ -1,22 +1,19 @@
 """The one training loop: data -> model -> optimizer -> `model.fit` with callbacks.
 
-`run_experiment(config)` checks everything it can before it writes anything
-(optimizer names and hyperparameters, model, device, data files, output
-folder), then trains every optimizer with every seed, one run after another,
-into one experiment folder, and ends with the comparison table.
+`run_experiment(config)` checks everything before it writes anything (see
+`training.plan`), then trains every optimizer with every seed, one run after
+another, into one experiment folder, and ends with the comparison table.
+Each run writes its history and a checkpoint after every epoch, so an
+interrupted experiment continues with `--resume` exactly where it stopped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,45 +26,63 @@ import models  # noqa: E402
 import optimizers  # noqa: E402
 from training import summary  # noqa: E402
 from training.callbacks import HistoryWriter  # noqa: E402
+from training.checkpoint import (  # noqa: E402
+    Checkpointer,
+    latest_checkpoint,
+    remove_checkpoints,
+    restore_checkpoint,
+)
 from training.config import ConfigError, ExperimentConfig  # noqa: E402
-from training.history import FILENAME, new_history, write_history  # noqa: E402
+from training.guard import Interrupted, experiment_lock, interruptible  # noqa: E402
+from training.history import (  # noqa: E402
+    FILENAME,
+    FINISHED_STATUSES,
+    HistoryError,
+    new_history,
+    read_history,
+    write_history,
+)
+from training.pipeline import steps_per_epoch, training_batches  # noqa: E402
+from training.plan import Run, plan_experiment  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# Base-class arguments that every optimizer accepts besides its own hyperparameters.
-COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
 
 
-@dataclass(frozen=True)
-class Run:
-    """One training run: what goes into its history's "config", and where it is written."""
-
-    config: dict
-    folder: Path
-
-
-def run_experiment(config: ExperimentConfig, prog: str = "train_model.py") -> int:
+def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=()) -> int:
     """Train every run of `config`; the exit status for the command line."""
     try:
         device = select_device(config.device)
-        runs, arrays = plan_experiment(config)
+        plan = plan_experiment(config)
     except (ConfigError, data.DataError, ValueError, OSError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     environment = describe_environment(device)
-    experiment = runs[0].folder.parent
     print(f"Device: {device}")
-    print(f"Experiment: {experiment} ({len(runs)} run{'s' if len(runs) > 1 else ''})")
+    print(f"Experiment: {plan.folder} ({len(plan.runs)} run{'s' if len(plan.runs) > 1 else ''})")
     histories = []
     try:
-        for number, run in enumerate(runs, start=1):
-            print(f"\n[{number}/{len(runs)}] {describe_run(run.config)}", flush=True)
-            histories.append(train(run, arrays, environment, quiet=config.quiet))
-    except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted; finished runs are kept in {experiment}", file=sys.stderr)
-        return 130
+        with experiment_lock(plan.folder), interruptible():
+            for number, run in enumerate(plan.runs, start=1):
+                print(f"\n[{number}/{len(plan.runs)}] {describe_run(run.config)}", flush=True)
+                histories.append(train(run, plan.arrays, environment, config))
+    except ConfigError as error:  # the experiment is locked by a live process
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except Interrupted as stop:
+        print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
+              f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)
+        return stop.exit_status
     finally:
-        report(histories, experiment)
+        report(histories, plan.folder)
     return 0
+
+
+def resume_command(prog: str, argv, folder: Path) -> str:
+    """The command that continues this experiment."""
+    arguments = [argument for argument in argv if argument != "--resume"]
+    if not any(argument.split("=")[0] == "--experiment" for argument in arguments):
+        arguments += ["--experiment", folder.name]
+    return shlex.join(["python", prog, *arguments, "--resume"])
 
 
 def select_device(requested: str) -> str:
@@ -83,133 +98,6 @@ def select_device(requested: str) -> str:
         return "CPU"
     details = tf.config.experimental.get_device_details(gpus[0])
     return f"GPU ({details.get('device_name', gpus[0].name)})"
-
-
-def plan_experiment(config: ExperimentConfig) -> tuple[list[Run], dict]:
-    """Validate the whole experiment, load the data, create the experiment folder."""
-    info = data.get_dataset_info(config.dataset)
-    model = config.model or info.default_model
-    if model not in models.MODELS:
-        raise ConfigError(f"unknown model {model!r}; choose from: {', '.join(models.MODELS)}")
-    if config.init not in models.INITIALIZERS:
-        raise ConfigError(
-            f"unknown init {config.init!r}; choose from: {', '.join(models.INITIALIZERS)}"
-        )
-    names = optimizer_names(config.optimizer)
-    resolved = {name: resolve_optimizer(name, config) for name in names}
-    arrays = load_arrays(config)
-    if config.subset is not None and config.subset > len(arrays["y_train"]):
-        raise ConfigError(
-            f"--subset {config.subset} is larger than the {len(arrays['y_train'])} training images"
-        )
-    experiment = make_experiment_folder(config, model)
-    runs = []
-    for name in names:
-        for seed in config.seed:
-            run_config = {
-                "dataset": config.dataset,
-                "model": model,
-                "optimizer": name,
-                "optimizer_config": resolved[name],
-                "epochs": config.epochs,
-                "batch_size": config.batch_size,
-                "seed": seed,
-                "subset": config.subset,
-                "validation_split": config.validation_split,
-                "init": config.init,
-                "data_dir": config.data_dir,
-            }
-            runs.append(Run(run_config, experiment / run_folder_name(name, resolved[name], seed)))
-    return runs, arrays
-
-
-def optimizer_names(requested: tuple[str, ...]) -> list[str]:
-    """Expand 'all' and drop repeats, keeping the order given."""
-    names = []
-    for name in requested:
-        for expanded in optimizers.MISSION if name == "all" else (name,):
-            if expanded not in optimizers.OPTIMIZERS:
-                raise ConfigError(
-                    f"unknown optimizer {expanded!r}; choose from: "
-                    f"{', '.join(optimizers.OPTIMIZERS)}, or all"
-                )
-            if expanded not in names:
-                names.append(expanded)
-    return names
-
-
-def resolve_optimizer(name: str, config: ExperimentConfig) -> dict:
-    """The hyperparameters optimizer `name` will run with: its defaults, then the ones set.
-
-    With several optimizers, a hyperparameter set on the command line goes to
-    each optimizer that has it; one that no chosen optimizer has is an error.
-    """
-    own = optimizers.hyperparameters(name)
-    chosen = {**config.optimizer_config}
-    if config.learning_rate is not None:
-        chosen["learning_rate"] = config.learning_rate
-    known = all_hyperparameter_names()
-    unknown = sorted(set(chosen) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown optimizer hyperparameter {unknown[0]!r}; known: {', '.join(sorted(known))}"
-        )
-    accepted = {key: value for key, value in chosen.items()
-                if key in own or key in COMMON_OPTIMIZER_ARGUMENTS}
-    optimizers.get(name, **accepted)  # raises ValueError naming a bad value
-    return {**own, **accepted}
-
-
-def all_hyperparameter_names() -> set[str]:
-    """Every hyperparameter some registered optimizer accepts."""
-    names = set(COMMON_OPTIMIZER_ARGUMENTS)
-    for name in optimizers.OPTIMIZERS:
-        names.update(optimizers.hyperparameters(name))
-    return names
-
-
-def run_folder_name(optimizer: str, hyperparameters: dict, seed: int) -> str:
-    """`<optimizer>_lr<lr>[_<hash>]_seed<seed>`: the hash tells apart other hyperparameters."""
-    defaults = optimizers.hyperparameters(optimizer)
-    changed = {key: value for key, value in hyperparameters.items()
-               if key != "learning_rate" and defaults.get(key) != value}
-    name = f"{optimizer}_lr{hyperparameters['learning_rate']:g}"
-    if changed:
-        digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:6]
-        name += f"_{digest}"
-    return f"{name}_seed{seed}"
-
-
-def load_arrays(config: ExperimentConfig) -> dict:
-    """The data set, scaled once (float32 images, int64 labels)."""
-    (x_train, y_train), (x_test, y_test) = data.load_dataset(config.dataset, config.data_dir)
-    return {
-        "x_train": data.preprocess(x_train, config.dataset),
-        "y_train": y_train.astype("int64"),
-        "x_test": data.preprocess(x_test, config.dataset),
-        "y_test": y_test.astype("int64"),
-    }
-
-
-def make_experiment_folder(config: ExperimentConfig, model: str) -> Path:
-    """Create the experiment folder (checking it can be written); refuse to mix runs into one."""
-    output = Path(config.output_dir)
-    name = config.experiment or f"{config.dataset}_{model}_{datetime.now():%Y%m%d-%H%M%S}"
-    folder = output / name
-    if config.experiment and any(folder.glob(f"*/{FILENAME}")):
-        raise ConfigError(
-            f"experiment folder {folder} already holds runs; choose another --experiment"
-        )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise ConfigError(
-            f"cannot write to output folder {folder}: {error.strerror or error}"
-        ) from None
-    return folder
 
 
 def describe_environment(device: str) -> dict:
@@ -234,7 +122,8 @@ def git_commit() -> str | None:
 
 
 def describe_run(config: dict) -> str:
-    settings = ", ".join(f"{key}={value}" for key, value in config["optimizer_config"].items())
+    settings = ", ".join(f"{key}={value}" for key, value in config["optimizer_config"].items()
+                         if value is not None)
     return f"{config['optimizer']} ({settings}) seed={config['seed']}"
 
 
@@ -246,13 +135,7 @@ def split_for_run(arrays: dict, config: dict) -> tuple[tuple, tuple]:
     return data.split_validation(x, y, config["validation_split"], config["seed"])
 
 
-def train(run: Run, arrays: dict, environment: dict, quiet: bool = False) -> dict:
-    """Train one run to the end, writing its history after every epoch; returns the history."""
-    config = run.config
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(config["seed"])
-    tf.config.experimental.enable_op_determinism()
-    (x_train, y_train), (x_val, y_val) = split_for_run(arrays, config)
+def build_compiled_model(config: dict):
     info = data.get_dataset_info(config["dataset"])
     model = models.build_model(config["model"], info.image_shape, info.num_classes, config["init"])
     model.compile(
@@ -261,30 +144,70 @@ def train(run: Run, arrays: dict, environment: dict, quiet: bool = False) -> dic
         metrics=["accuracy"],
         jit_compile=False,  # XLA is several times slower for these networks on a CPU
     )
+    return model
+
+
+def previous_history(path: Path) -> dict | None:
+    """The history an earlier attempt at this run left, if any and readable."""
+    for leftover in path.parent.glob(f".{FILENAME}.*.tmp"):  # a write cut off by a crash
+        leftover.unlink()
+    try:
+        return read_history(path) if path.exists() else None
+    except HistoryError:
+        return None
+
+
+def truncated(history: dict, epochs: int) -> dict:
+    """`history` cut back to its first `epochs` epochs, ready to continue."""
+    record = {key: values[:epochs] for key, values in history["history"].items()}
+    return {**history, "history": record, "status": "running", "test": None,
+            "wall_time_s": sum(record["epoch_time_s"]), "diverged_at_epoch": None}
+
+
+def train(run: Run, arrays: dict, environment: dict, options: ExperimentConfig) -> dict:
+    """Train one run to its end (or continue it), writing history and checkpoint every epoch."""
+    config, path = run.config, run.folder / FILENAME
+    previous = previous_history(path)
+    if previous and previous["status"] in FINISHED_STATUSES:
+        print(f"already {previous['status']}: {run.folder}")
+        if not options.keep_checkpoints:
+            remove_checkpoints(run.folder)
+        return previous
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(config["seed"])
+    tf.config.experimental.enable_op_determinism()
+    (x_train, y_train), validation = split_for_run(arrays, config)
+    model = build_compiled_model(config)
+    checkpoint = latest_checkpoint(run.folder) if previous else None
+    if checkpoint:
+        first_epoch = restore_checkpoint(model, checkpoint[1])
+        history = truncated(previous, first_epoch)
+        print(f"resuming after epoch {first_epoch}")
+    else:
+        remove_checkpoints(run.folder)
+        first_epoch, history = 0, new_history(config, environment)
+    history["environment"] = environment
     run.folder.mkdir(parents=True, exist_ok=True)
-    path = run.folder / FILENAME
-    history = new_history(config, environment)
     write_history(path, history)
-    started = time.perf_counter()
     try:
         model.fit(
-            x_train, y_train,
-            validation_data=(x_val, y_val),
+            training_batches(x_train, y_train, config["batch_size"], config["seed"],
+                             first_epoch, config["epochs"]),
+            steps_per_epoch=steps_per_epoch(len(x_train), config["batch_size"]),
+            initial_epoch=first_epoch,
             epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            shuffle=True,
-            verbose=2 if quiet else 1,
-            callbacks=[HistoryWriter(history, path)],
+            shuffle=False,  # training_batches orders every epoch itself
+            validation_data=validation,
+            verbose=2 if options.quiet else 1,
+            callbacks=[HistoryWriter(history, path, config["divergence_threshold"]),
+                       Checkpointer(run.folder)],
         )
-        history["wall_time_s"] = time.perf_counter() - started
-        if history["status"] != "diverged":
+        if history["status"] == "running":
             history["status"] = "completed"
-            scores = model.evaluate(
-                arrays["x_test"], arrays["y_test"],
-                batch_size=config["batch_size"], verbose=0, return_dict=True,
-            )
+            scores = model.evaluate(arrays["x_test"], arrays["y_test"],
+                                    batch_size=config["batch_size"], verbose=0, return_dict=True)
             history["test"] = {key: float(value) for key, value in scores.items()}
-    except KeyboardInterrupt:
+    except Interrupted:
         history["status"] = "interrupted"
         raise
     except Exception:
@@ -292,6 +215,8 @@ def train(run: Run, arrays: dict, environment: dict, quiet: bool = False) -> dic
         raise
     finally:
         write_history(path, history)
+    if not options.keep_checkpoints:
+        remove_checkpoints(run.folder)
     return history
 
 
@@ -303,4 +228,3 @@ def report(histories: list[dict], experiment: Path) -> None:
     print("\n" + summary.format_text(rows))
     for path in summary.write_tables(rows, experiment):
         print(f"Wrote {path}")
-

@@ -86,13 +86,13 @@ def test_every_optimizer_runs_with_every_seed(tiny_mnist, tmp_path, capsys):
 
 
 def test_hyperparameter_flags_reach_only_the_optimizers_that_have_them(tiny_mnist, tmp_path):
-    from training.runner import plan_experiment
+    from training.plan import plan_experiment
 
     config = train_model.parse_config([
         "--optimizer", "momentum,adam", "--momentum", "0.5", "--beta_2", "0.875",
         "--nesterov", "--data_dir", str(tiny_mnist), "--output_dir", str(tmp_path),
     ])
-    runs, _ = plan_experiment(config)
+    runs = plan_experiment(config).runs
     by_optimizer = {run.config["optimizer"]: run.config["optimizer_config"] for run in runs}
     assert by_optimizer["momentum"]["momentum"] == 0.5 and by_optimizer["momentum"]["nesterov"]
     assert "beta_2" not in by_optimizer["momentum"]
