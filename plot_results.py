@@ -17,7 +17,8 @@ from pathlib import Path
 
 from plotting.output import FORMATS, OutputError, resolve_output
 from plotting.runs import ALL, SelectionError, load_runs, parse_optimizers, select_runs
-from training.summary import format_text, group_by_configuration, summarize, write_tables
+from training.grouping import group_by_configuration
+from training.summary import format_text, summarize, write_tables
 
 PROGRAM = "plot_results.py"
 

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from plotting.style import optimizer_color, optimizer_marker, shade
-from training.summary import Configuration
+from training.grouping import Configuration
 
 METRICS = ("loss", "accuracy")
 BANDS = ("std", "minmax")

@@ -4,9 +4,10 @@ Pure Python (no TensorFlow, no matplotlib): `train_model.py` prints this table a
 the end of an experiment and writes it beside the runs; `plot_results.py --table`
 prints and writes the same table from the history files.
 
-Runs whose configs are equal except for `seed` form one configuration. A row's
-label is the optimizer name, plus the settings that differ between the
-configurations sharing that optimizer, e.g. `adam (learning_rate=0.01)`.
+Runs whose configs are equal except for `seed` form one configuration
+(`training.grouping`). A row's label is the optimizer name, plus the settings
+that differ between the configurations sharing that optimizer, e.g.
+`adam (learning_rate=0.01)`.
 
 Columns, in this order (a statistic is the mean over the seeds that have a
 value, +- the sample standard deviation (ddof=1), blank with a single value):
@@ -17,6 +18,12 @@ value, +- the sample standard deviation (ddof=1), blank with a single value):
     final val acc (%)     validation accuracy of the last epoch with a finite value
     best val acc (%)      highest validation accuracy over the epochs
     test acc (%)          test accuracy, for runs that were evaluated
+    test acc 95% CI       the 95% confidence interval of the mean test accuracy,
+                          mean ± t(0.975, n-1) · s / √n over the n seeds (blank
+                          with one seed)
+    vs best               "best" for the configuration with the highest mean test
+                          accuracy; "≈ best" where a test cannot tell it from
+                          the best at the 5% level, "< best" where it can (below)
     time (s)              wall_time_s, the run's training time
     epochs to X%          only with a target: the first epoch whose validation
     time to X% (s)        accuracy is >= target, and the summed epoch_time_s up to
@@ -24,6 +31,18 @@ value, +- the sample standard deviation (ddof=1), blank with a single value):
     status                e.g. "2 completed, 1 diverged"
 
 When a statistic covers fewer runs than the row has, "(k/n)" follows it.
+
+"vs best" asks whether the gap to the best configuration could be seed noise.
+Where the two configurations ran the same seeds (two or more), it uses a paired
+t-test: for each shared seed i, d_i = best's test accuracy - this one's; with n
+shared seeds, t = mean(d) / (s_d / √n), and the configuration is "≈ best" when
+|t| <= t(0.975, n-1), i.e. when the 95% interval of the mean difference holds 0
+(two-sided, alpha = 0.05). Pairing by seed cancels what a seed does to both
+runs alike (initialisation, data order), so smaller gaps are detected than by
+comparing the two intervals. Without two shared seeds it falls back to Welch's
+unpaired t-test (needs two seeds on each side); with one seed no verdict is
+given. "Not distinguishable" is not "equal": with 3 seeds only large gaps show.
+Quantiles and formulas: `training.statistics`.
 
 `summary.csv` keeps the same rows with raw numbers (accuracies as fractions, as
 in the history files) and always the same columns, `CSV_COLUMNS`; the target
@@ -34,14 +53,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import os
-import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from training.grouping import Configuration, group_by_configuration
 from training.history import STATUSES, write_text_atomic
+from training.statistics import (
+    Comparison,
+    Statistic,
+    compare_with_best,
+    confidence_interval,
+    finite,
+)
 
 CSV_COLUMNS = (
     "label",
@@ -52,10 +76,16 @@ CSV_COLUMNS = (
     "final_train_accuracy_std",
     "final_val_accuracy_mean",
     "final_val_accuracy_std",
+    "final_val_accuracy_ci_low",
+    "final_val_accuracy_ci_high",
     "best_val_accuracy_mean",
     "best_val_accuracy_std",
     "test_accuracy_mean",
     "test_accuracy_std",
+    "test_accuracy_ci_low",
+    "test_accuracy_ci_high",
+    "vs_best",
+    "vs_best_test",
     "wall_time_s_mean",
     "wall_time_s_std",
     "target",
@@ -75,33 +105,6 @@ ACCURACY_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Statistic:
-    """Mean and sample standard deviation of the values a configuration's runs have."""
-
-    mean: float | None
-    std: float | None
-    count: int
-
-    @classmethod
-    def of(cls, values) -> Statistic:
-        values = _finite(values)
-        if not values:
-            return cls(None, None, 0)
-        std = statistics.stdev(values) if len(values) > 1 else None
-        return cls(statistics.fmean(values), std, len(values))
-
-
-@dataclass
-class Configuration:
-    """The runs (one per seed) of one configuration, with the label that names it."""
-
-    label: str
-    optimizer: str
-    config: dict
-    histories: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class Row:
     """One line of the results table; see the module docstring for the columns."""
 
@@ -114,60 +117,31 @@ class Row:
     best_val_accuracy: Statistic
     test_accuracy: Statistic
     wall_time_s: Statistic
+    final_val_accuracy_interval: tuple[float, float] | None = None
+    test_accuracy_interval: tuple[float, float] | None = None
+    versus_best: Comparison = Comparison()
     target: float | None = None
     epochs_to_target: Statistic | None = None
     time_to_target_s: Statistic | None = None
 
 
-def group_by_configuration(histories: list[dict]) -> list[Configuration]:
-    """Group runs whose configs are equal except for `seed`, in order of first appearance."""
-    groups: dict[str, Configuration] = {}
-    for history in histories:
-        config = {key: value for key, value in history["config"].items() if key != "seed"}
-        key = json.dumps(config, sort_keys=True, default=str)
-        if key not in groups:
-            groups[key] = Configuration("", str(config["optimizer"]), config)
-        groups[key].histories.append(history)
-    configurations = list(groups.values())
-    for configuration in configurations:
-        configuration.label = _label(configuration, configurations)
-    return configurations
-
-
-def _label(configuration: Configuration, configurations: list[Configuration]) -> str:
-    """The optimizer name plus the settings that tell it from its siblings."""
-    siblings = [other for other in configurations if other.optimizer == configuration.optimizer]
-    flat = [_flatten(other.config) for other in siblings]
-    names = [name for name in flat[siblings.index(configuration)] if name != "optimizer"]
-    differing = [name for name in names if len({_text(item.get(name)) for item in flat}) > 1]
-    if not differing:
-        return configuration.optimizer
-    own = flat[siblings.index(configuration)]
-    settings = ", ".join(f"{name}={_text(own[name])}" for name in differing)
-    return f"{configuration.optimizer} ({settings})"
-
-
-def _flatten(config: dict, prefix: str = "") -> dict:
-    """Nested settings by their own name (`learning_rate`), dotted only on a clash."""
-    flat: dict = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            for name, item in _flatten(value, f"{prefix}{key}.").items():
-                short = name.rsplit(".", 1)[-1]
-                clash = short in config or short in flat
-                flat[name if clash else short] = item
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _text(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def summarize(histories: list[dict], target: float | None = None) -> list[Row]:
     """One row per configuration of `histories`, in order of first appearance."""
-    return [_row(configuration, target) for configuration in group_by_configuration(histories)]
+    configurations = group_by_configuration(histories)
+    samples = [_test_accuracy_by_seed(configuration) for configuration in configurations]
+    comparisons = compare_with_best(samples)
+    return [
+        replace(_row(configuration, target), versus_best=comparison)
+        for configuration, comparison in zip(configurations, comparisons, strict=True)
+    ]
+
+
+def _test_accuracy_by_seed(configuration: Configuration) -> dict:
+    return {run["config"]["seed"]: _test_accuracy(run) for run in configuration.histories}
+
+
+def _test_accuracy(run: dict) -> float | None:
+    return (run["test"] or {}).get("accuracy")
 
 
 def _row(configuration: Configuration, target: float | None) -> Row:
@@ -180,8 +154,12 @@ def _row(configuration: Configuration, target: float | None) -> Row:
         final_train_accuracy=Statistic.of(_last_finite(run, "accuracy") for run in runs),
         final_val_accuracy=Statistic.of(_last_finite(run, "val_accuracy") for run in runs),
         best_val_accuracy=Statistic.of(_best(run, "val_accuracy") for run in runs),
-        test_accuracy=Statistic.of((run["test"] or {}).get("accuracy") for run in runs),
+        test_accuracy=Statistic.of(_test_accuracy(run) for run in runs),
         wall_time_s=Statistic.of(run["wall_time_s"] for run in runs),
+        final_val_accuracy_interval=confidence_interval(
+            _last_finite(run, "val_accuracy") for run in runs
+        ),
+        test_accuracy_interval=confidence_interval(_test_accuracy(run) for run in runs),
     )
     if target is None:
         return row
@@ -202,17 +180,13 @@ def describe_statuses(statuses) -> str:
     return ", ".join(f"{count} {status.replace('_', ' ')}" for status, count in counts if count)
 
 
-def _finite(values) -> list[float]:
-    return [value for value in values if value is not None and math.isfinite(value)]
-
-
 def _last_finite(run: dict, key: str) -> float | None:
-    values = _finite(run["history"].get(key, []))
+    values = finite(run["history"].get(key, []))
     return values[-1] if values else None
 
 
 def _best(run: dict, key: str) -> float | None:
-    values = _finite(run["history"].get(key, []))
+    values = finite(run["history"].get(key, []))
     return max(values) if values else None
 
 
@@ -232,7 +206,8 @@ def _time_to_target(run: dict, target: float) -> tuple[int, float] | None:
 def table_cells(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     """The table's headers and cell texts, shared by the text and Markdown forms."""
     target = next((row.target for row in rows if row.target is not None), None)
-    headers = ["optimizer", "seeds", *(header for _, header in ACCURACY_COLUMNS), "time (s)"]
+    headers = ["optimizer", "seeds", *(header for _, header in ACCURACY_COLUMNS)]
+    headers += ["test acc 95% CI", "vs best", "time (s)"]
     if target is not None:
         headers += [f"epochs to {_percent(target)}%", f"time to {_percent(target)}% (s)"]
     headers.append("status")
@@ -243,6 +218,8 @@ def _cells(row: Row, with_target: bool) -> list[str]:
     cells = [row.label, str(row.seeds)]
     for name, _ in ACCURACY_COLUMNS:
         cells.append(format_statistic(getattr(row, name), row.seeds, scale=100, digits=2))
+    cells.append(format_interval(row.test_accuracy_interval, scale=100, digits=2))
+    cells.append(row.versus_best.verdict)
     cells.append(format_statistic(row.wall_time_s, row.seeds, digits=1))
     if with_target:
         cells.append(format_statistic(row.epochs_to_target, row.seeds, digits=1))
@@ -261,6 +238,14 @@ def format_statistic(statistic: Statistic | None, runs: int, scale=1.0, digits=2
     if statistic.count < runs:
         text += f" ({statistic.count}/{runs})"
     return text
+
+
+def format_interval(interval: tuple[float, float] | None, scale=1.0, digits=2) -> str:
+    """ "[97.90, 98.34]", blank for none."""
+    if interval is None:
+        return ""
+    low, high = (bound * scale for bound in interval)
+    return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def _percent(fraction: float) -> str:
@@ -308,10 +293,16 @@ def format_csv(rows: list[Row]) -> str:
 
 
 def _csv_values(row: Row) -> list:
+    """The values of `row` in the order of CSV_COLUMNS."""
     values = [row.label, row.optimizer, row.seeds, row.statuses]
     for name in [name for name, _ in ACCURACY_COLUMNS] + ["wall_time_s"]:
         statistic = getattr(row, name)
         values += [statistic.mean, statistic.std]
+        if name == "final_val_accuracy":
+            values += list(row.final_val_accuracy_interval or (None, None))
+        if name == "test_accuracy":
+            values += list(row.test_accuracy_interval or (None, None))
+            values += [row.versus_best.verdict or None, row.versus_best.method or None]
     reached = row.epochs_to_target.count if row.epochs_to_target is not None else None
     values += [row.target, reached]
     for statistic in (row.epochs_to_target, row.time_to_target_s):

@@ -160,7 +160,7 @@ def test_markdown_table_has_one_line_per_row_and_equal_cell_counts():
     rows = summary.summarize(histories, target=0.9)
     lines = summary.format_markdown(rows).splitlines()
     headers = summary.table_cells(rows)[0]
-    assert len(headers) == 10  # 8 columns and the two of the target
+    assert len(headers) == 12  # 10 columns and the two of the target
     assert len(lines) == 2 + 2
     assert {line.count("|") for line in lines} == {len(headers) + 1}
     assert lines[1].startswith("| :-- | --: |")
@@ -190,3 +190,29 @@ def test_write_tables_writes_markdown_and_csv_with_the_documented_columns(tmp_pa
 def test_write_tables_takes_a_stem(tmp_path):
     paths = summary.write_tables(summary.summarize([make_history()]), tmp_path, stem="adam_table")
     assert [path.name for path in paths] == ["adam_table.md", "adam_table.csv"]
+
+
+def test_test_accuracy_interval_and_vs_best_columns():
+    histories = seeds_of("adam", ADAM_TRAIN, ADAM_VAL, ADAM_TEST, ADAM_TIME)
+    worse = [0.80, 0.81, 0.79]
+    histories += seeds_of("sgd", ADAM_TRAIN, ADAM_VAL, worse, ADAM_TIME)
+    histories += seeds_of("nadam", ADAM_TRAIN, ADAM_VAL, [0.928, 0.936, 0.901], ADAM_TIME)
+    histories.append(make_history("rmsprop", 0, test_accuracy=0.85))
+    rows = summary.summarize(histories)
+    headers, cells = summary.table_cells(rows)
+    interval, mark = headers.index("test acc 95% CI"), headers.index("vs best")
+    # t(0.975, 2) = 4.303 (published tables); rmsprop has one seed: no interval, no verdict.
+    half_width = 4.303 * np.std(ADAM_TEST, ddof=1) / np.sqrt(3)
+    low, high = (np.mean(ADAM_TEST) + sign * half_width for sign in (-1, 1))
+    assert cells[0][interval] == f"[{low * 100:.2f}, {high * 100:.2f}]"
+    assert [row[mark] for row in cells] == ["best", "< best", "≈ best", ""]
+    assert cells[3][interval] == ""
+    records = list(csv.DictReader(summary.format_csv(rows).splitlines()))
+    assert float(records[0]["test_accuracy_ci_low"]) == pytest.approx(low, rel=1e-4)
+    assert float(records[0]["test_accuracy_ci_high"]) == pytest.approx(high, rel=1e-4)
+    assert (records[1]["vs_best"], records[1]["vs_best_test"]) == ("< best", "paired t, 3 seeds")
+    finals = [curve[-1] for curve in ADAM_VAL]
+    half_width = 4.303 * np.std(finals, ddof=1) / np.sqrt(3)
+    assert float(records[0]["final_val_accuracy_ci_low"]) == pytest.approx(
+        np.mean(finals) - half_width, rel=1e-4
+    )
