@@ -1,0 +1,197 @@
+"""Per-step cost of our optimizers against the Keras built-ins.
+
+Claim: each of the nine optimizers in `optimizers.OPTIMIZERS` trains the
+default MNIST CNN (batch 64, CPU) at the speed of its Keras built-in
+counterpart: median step time ours / built-in <= 1.03 for every one.
+
+Method: for each optimizer, two identical models (`models.build_model("cnn")`
+when the models package is importable, else an equivalent convnet defined
+here), one compiled with our class and one with the built-in. Both are warmed
+up first (tracing and the first steps are left out), then timed alternately,
+ours, built-in, ours, built-in ..., `--rounds` times, each round a
+`model.fit` of `--steps` steps on synthetic uint8-like images (step time does
+not depend on the pixel values). Every step is timed by a callback; the
+table gives the median over all timed steps of each side and their ratio.
+
+    python benchmarks/optimizer_overhead.py                 # about 3 minutes on 2 cores
+    python benchmarks/optimizer_overhead.py --rounds 3 --steps 20 --optimizers adam nadam
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import optimizers  # noqa: E402
+
+# The Keras built-in with the same algorithm as each registered optimizer.
+BUILTINS = {
+    "sgd": lambda: keras.optimizers.SGD(),
+    "momentum": lambda: keras.optimizers.SGD(momentum=0.9),
+    "nesterov": lambda: keras.optimizers.SGD(momentum=0.9, nesterov=True),
+    "adagrad": lambda: keras.optimizers.Adagrad(),
+    "adadelta": lambda: keras.optimizers.Adadelta(),
+    "rmsprop": lambda: keras.optimizers.RMSprop(),
+    "adam": lambda: keras.optimizers.Adam(),
+    "adamw": lambda: keras.optimizers.AdamW(),
+    "nadam": lambda: keras.optimizers.Nadam(),
+}
+INPUT_SHAPE, NUM_CLASSES = (28, 28, 1), 10
+
+
+def fallback_cnn():
+    """Conv32-BN-ReLU, Conv64-BN-ReLU, max-pool, dropout, dense 128, dropout, softmax."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(32, 3, use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Conv2D(64, 3, use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ]
+    )
+
+
+def model_builder():
+    """`(build, description)`: the project's default CNN, or the fallback above."""
+    try:
+        import models
+    except ImportError:
+        return fallback_cnn, "fallback convnet defined in this benchmark (models not importable)"
+    return (
+        lambda: models.build_model("cnn", input_shape=INPUT_SHAPE, num_classes=NUM_CLASSES),
+        'models.build_model("cnn", input_shape=(28, 28, 1), num_classes=10)',
+    )
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Wall time of every training step."""
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self.started)
+
+
+def compiled_model(build, optimizer):
+    keras.utils.set_random_seed(0)
+    model = build()
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    return model
+
+
+def step_times(model, images, labels, batch_size, steps):
+    """Per-step times of one `fit` of `steps` steps."""
+    timer = StepTimer()
+    count = batch_size * steps
+    model.fit(
+        images[:count],
+        labels[:count],
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=[timer],
+    )
+    return timer.times
+
+
+def measure(name, build, images, labels, arguments):
+    """Median step time (seconds) of ours and of the built-in, timed alternately."""
+    pair = {
+        "ours": compiled_model(build, optimizers.get(name)),
+        "keras": compiled_model(build, BUILTINS[name]()),
+    }
+    for model in pair.values():  # trace, build the optimizer, settle the caches
+        step_times(model, images, labels, arguments.batch_size, arguments.warmup)
+    times = {side: [] for side in pair}
+    for _ in range(arguments.rounds):
+        for side, model in pair.items():
+            times[side] += step_times(model, images, labels, arguments.batch_size, arguments.steps)
+    return statistics.median(times["ours"]), statistics.median(times["keras"])
+
+
+def header(arguments, model_description):
+    cpu = platform.processor() or platform.machine()
+    return "\n".join(
+        [
+            "# Optimizer overhead: ours / Keras built-in, median step time",
+            "",
+            f"- date: {datetime.date.today().isoformat()}",
+            f"- machine: {platform.system()} {platform.release()}, {cpu}, "
+            f"{os.cpu_count()} CPUs, no GPU used",
+            f"- Python {platform.python_version()}, TensorFlow {tf.__version__}, "
+            f"Keras {keras.__version__}, backend {keras.backend.backend()}",
+            f"- model: {model_description}",
+            f"- batch {arguments.batch_size}; {arguments.warmup} warm-up steps per model "
+            f"left out; {arguments.rounds} alternating rounds of {arguments.steps} steps "
+            f"per side ({arguments.rounds * arguments.steps} timed steps each)",
+            "- target: every ratio <= 1.03",
+            "",
+            "| optimizer | ours (ms/step) | Keras (ms/step) | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+    )
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=8, help="alternating rounds (8)")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per round (20)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps per model (5)")
+    parser.add_argument("--batch_size", "--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--optimizers", nargs="+", default=list(optimizers.OPTIMIZERS),
+        choices=list(optimizers.OPTIMIZERS), metavar="NAME",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    arguments = parse_arguments(argv)
+    build, model_description = model_builder()
+    rng = np.random.default_rng(0)
+    count = arguments.batch_size * max(arguments.steps, arguments.warmup)
+    images = (rng.integers(0, 256, (count, *INPUT_SHAPE), dtype=np.uint8) / 255.0).astype("float32")
+    labels = rng.integers(0, NUM_CLASSES, count)
+
+    print(header(arguments, model_description), flush=True)
+    ratios = []
+    for name in arguments.optimizers:
+        ours, theirs = measure(name, build, images, labels, arguments)
+        ratios.append(ours / theirs)
+        print(
+            f"| {name} | {ours * 1e3:.2f} | {theirs * 1e3:.2f} | {ours / theirs:.3f} |", flush=True
+        )
+    print(f"\nlargest ratio: {max(ratios):.3f} (target <= 1.03)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
