@@ -1,10 +1,14 @@
-"""Training curves: loss and accuracy against epoch, one colour per optimizer.
+"""Training curves: loss, accuracy or learning rate against epoch, one colour per optimizer.
 
-Training is drawn solid and validation dashed. A configuration with several
-seeds is drawn as the mean curve with a shaded band (sample standard deviation,
-ddof=1, or min to max); with one seed, as the run itself. A run that diverged is
-drawn up to its last finite value, with an 'x' there; runs that diverged, were
-interrupted or are still running say so in the legend.
+Training is drawn solid and validation dashed. The learning rate (history key
+`lr`, the rate the optimizer applied in each epoch) has one line per
+configuration, on a log axis when the rates drawn span a decade or more.
+
+A configuration with several seeds is drawn as the mean curve with a shaded
+band (sample standard deviation, ddof=1, or min to max); with one seed, as the
+run itself. A run that diverged is drawn up to its last finite value, with an
+'x' there; runs that diverged, were interrupted or are still running say so in
+the legend.
 
 The functions build a `matplotlib.figure.Figure` without pyplot, so drawing
 needs no display and leaves no global state behind; tests inspect the figure.
@@ -22,7 +26,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from plotting.style import optimizer_color, optimizer_marker, shade
 from training.grouping import Configuration
 
-METRICS = ("loss", "accuracy")
+METRICS = ("loss", "accuracy", "lr")
+CHOICES = (*METRICS, "both")  # "both": loss and accuracy
+AXIS_LABELS = {"loss": "loss", "accuracy": "accuracy", "lr": "learning rate"}
 BANDS = ("std", "minmax")
 # (legend text, prefix of the history key, line style)
 SPLITS = (("train", "", "-"), ("validation", "val_", "--"))
@@ -45,14 +51,15 @@ def draw_curves(
 ) -> Figure:
     """A figure with a loss and/or an accuracy panel and a legend below them.
 
-    `metric` is "loss", "accuracy" or "both"; `band` is "std" or "minmax"; `log_y`
-    puts the loss panel on a log scale; `figure` lets pyplot supply one for --show.
+    `metric` is "loss", "accuracy", "lr" or "both" (loss and accuracy); `band` is
+    "std" or "minmax"; `log_y` puts the loss and learning-rate panels on a log
+    scale; `figure` lets pyplot supply one for --show.
     """
-    if metric not in (*METRICS, "both") or band not in BANDS:
-        raise ValueError(f"metric {metric!r} or band {band!r} is not one of {METRICS}, {BANDS}")
-    metrics = METRICS if metric == "both" else (metric,)
+    if metric not in CHOICES or band not in BANDS:
+        raise ValueError(f"metric {metric!r} or band {band!r} is not one of {CHOICES}, {BANDS}")
+    metrics = ("loss", "accuracy") if metric == "both" else (metric,)
     colors = configuration_colors(configurations)
-    handles = _legend_handles(configurations, colors)
+    handles = _legend_handles(configurations, colors, with_splits=metric != "lr")
     columns = min(len(handles), LEGEND_COLUMNS_PER_PANEL * len(metrics))
     legend_rows = -(-len(handles) // columns)
     figure = figure if figure is not None else Figure()
@@ -60,14 +67,15 @@ def draw_curves(
     figure.set_layout_engine("constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for axis, name in zip(axes, metrics, strict=True):
-        _draw_panel(axis, configurations, colors, name, band, log_y and name == "loss")
+        log_scale = _log_scale(name, log_y, configurations)
+        _draw_panel(axis, configurations, colors, name, band, log_scale)
     figure.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
     if title:
         figure.suptitle(title)
     return figure
 
 
-def _legend_handles(configurations, colors) -> list[Line2D]:
+def _legend_handles(configurations, colors, with_splits: bool = True) -> list[Line2D]:
     """One entry per configuration (its colour and marker), then the two line styles."""
     handles = [
         Line2D(
@@ -83,7 +91,21 @@ def _legend_handles(configurations, colors) -> list[Line2D]:
     styles = [
         Line2D([], [], color="0.3", linestyle=style, label=split) for split, _, style in SPLITS
     ]
-    return handles + styles
+    return handles + styles if with_splits else handles
+
+
+def _log_scale(metric: str, log_y: bool, configurations: list[Configuration]) -> bool:
+    """Loss with --log_y; the learning rate with --log_y or when its values span a decade."""
+    if metric == "accuracy":
+        return False
+    return log_y or (metric == "lr" and _spans_decade(configurations))
+
+
+def _spans_decade(configurations: list[Configuration]) -> bool:
+    """True when the learning rates recorded are all positive and span a factor of 10 or more."""
+    values = np.concatenate([series(c.histories, "lr").ravel() for c in configurations])
+    values = values[np.isfinite(values)]
+    return bool(values.size) and values.min() > 0 and values.max() >= 10 * values.min()
 
 
 def configuration_colors(configurations: list[Configuration]) -> list:
@@ -231,16 +253,16 @@ def _last_finite_index(values: np.ndarray) -> int:
 
 def _decorate(axis, metric: str, log_y: bool) -> None:
     axis.set_xlabel("epoch")
-    axis.set_ylabel(metric)
+    axis.set_ylabel(AXIS_LABELS[metric])
     axis.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     axis.grid(True, alpha=0.3)
     if metric == "accuracy":
-        axis.yaxis.set_major_formatter(FuncFormatter(_percent))
+        axis.yaxis.set_major_formatter(FuncFormatter(percent_tick))
     if log_y:
         # A std band reaching below zero runs down to the axis's bottom edge.
         axis.set_yscale("log", nonpositive="clip")
 
 
-def _percent(fraction: float, _position=None) -> str:
+def percent_tick(fraction: float, _position=None) -> str:
     """A tick label: 0.95 -> "95%", 0.875 -> "87.5%" (no spurious ".0")."""
     return f"{round(fraction * 100, 6):g}%"

@@ -167,3 +167,27 @@ def test_runs_without_validation_draw_training_lines_only():
     run["history"]["val_accuracy"] = [None] * 3
     for axis in figure_of([run]).axes:
         assert [line.get_linestyle() for line in axis.get_lines()] == ["-"]
+
+
+def with_learning_rates(history, rates):
+    history["history"]["lr"] = list(rates)
+    return history
+
+
+def test_learning_rate_panel_draws_the_recorded_rates_one_line_per_configuration():
+    decaying = with_learning_rates(make_history("sgd", loss=(1, 1, 1, 1)), (0.1, 0.05, 0.01, 0.002))
+    constant = with_learning_rates(make_history("adam", loss=(1, 1, 1, 1)), [0.001] * 4)
+    figure = figure_of([decaying, constant], metric="lr")
+    [axis] = figure.axes
+    assert axis.get_ylabel() == "learning rate" and axis.get_yscale() == "log"
+    sgd, adam = axis.get_lines()
+    assert list(sgd.get_xdata()) == [1, 2, 3, 4]
+    assert list(sgd.get_ydata()) == decaying["history"]["lr"]
+    assert list(adam.get_ydata()) == constant["history"]["lr"]
+    assert legend_texts(figure) == ["sgd", "adam"]  # no train/validation styles
+
+
+def test_learning_rates_within_a_decade_stay_on_a_linear_axis_unless_log_y():
+    history = with_learning_rates(make_history("adam"), (0.001, 0.0008, 0.0005))
+    assert figure_of([history], metric="lr").axes[0].get_yscale() == "linear"
+    assert figure_of([history], metric="lr", log_y=True).axes[0].get_yscale() == "log"
