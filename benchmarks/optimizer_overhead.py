@@ -11,7 +11,9 @@ up first (tracing and the first steps are left out), then timed alternately,
 ours, built-in, ours, built-in ..., `--rounds` times, each round a
 `model.fit` of `--steps` steps on synthetic uint8-like images (step time does
 not depend on the pixel values). Every step is timed by a callback; the
-table gives the median over all timed steps of each side and their ratio.
+table gives the median over all timed steps of each side, their ratio, and
+the range of the per-round ratios (median of a round against the median of
+the built-in's round next to it) as a measure of the noise.
 
     python benchmarks/optimizer_overhead.py                 # about 3 minutes on 2 cores
     python benchmarks/optimizer_overhead.py --rounds 3 --steps 20 --optimizers adam nadam
@@ -123,18 +125,33 @@ def step_times(model, images, labels, batch_size, steps):
 
 
 def measure(name, build, images, labels, arguments):
-    """Median step time (seconds) of ours and of the built-in, timed alternately."""
+    """Step times (seconds) of ours and of the built-in, per round, timed alternately."""
     pair = {
         "ours": compiled_model(build, optimizers.get(name)),
         "keras": compiled_model(build, BUILTINS[name]()),
     }
     for model in pair.values():  # trace, build the optimizer, settle the caches
         step_times(model, images, labels, arguments.batch_size, arguments.warmup)
-    times = {side: [] for side in pair}
+    rounds = {side: [] for side in pair}
     for _ in range(arguments.rounds):
         for side, model in pair.items():
-            times[side] += step_times(model, images, labels, arguments.batch_size, arguments.steps)
-    return statistics.median(times["ours"]), statistics.median(times["keras"])
+            times = step_times(model, images, labels, arguments.batch_size, arguments.steps)
+            rounds[side].append(times)
+    return rounds["ours"], rounds["keras"]
+
+
+def table_row(name, ours_rounds, keras_rounds):
+    """Median step times over all rounds, their ratio, and the spread of per-round ratios."""
+    ours = statistics.median(time for times in ours_rounds for time in times)
+    keras_time = statistics.median(time for times in keras_rounds for time in times)
+    round_ratios = [
+        statistics.median(ours_times) / statistics.median(keras_times)
+        for ours_times, keras_times in zip(ours_rounds, keras_rounds, strict=True)
+    ]
+    ratio = ours / keras_time
+    spread = f"{min(round_ratios):.3f}-{max(round_ratios):.3f}"
+    row = f"| {name} | {ours * 1e3:.2f} | {keras_time * 1e3:.2f} | {ratio:.3f} | {spread} |"
+    return row, ratio
 
 
 def header(arguments, model_description):
@@ -152,18 +169,20 @@ def header(arguments, model_description):
             f"- batch {arguments.batch_size}; {arguments.warmup} warm-up steps per model "
             f"left out; {arguments.rounds} alternating rounds of {arguments.steps} steps "
             f"per side ({arguments.rounds * arguments.steps} timed steps each)",
+            f"- load average (1 min) at the start: {os.getloadavg()[0]:.2f} (other "
+            "processes' load falls on both sides alike, as they alternate)",
             "- target: every ratio <= 1.03",
             "",
-            "| optimizer | ours (ms/step) | Keras (ms/step) | ratio |",
-            "|---|---:|---:|---:|",
+            "| optimizer | ours (ms/step) | Keras (ms/step) | ratio | per-round ratios |",
+            "|---|---:|---:|---:|---:|",
         ]
     )
 
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=8, help="alternating rounds (8)")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per round (20)")
+    parser.add_argument("--rounds", type=int, default=16, help="alternating rounds (16)")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per round (10)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per model (5)")
     parser.add_argument("--batch_size", "--batch-size", type=int, default=64)
     parser.add_argument(
@@ -184,12 +203,11 @@ def main(argv=None):
     print(header(arguments, model_description), flush=True)
     ratios = []
     for name in arguments.optimizers:
-        ours, theirs = measure(name, build, images, labels, arguments)
-        ratios.append(ours / theirs)
-        print(
-            f"| {name} | {ours * 1e3:.2f} | {theirs * 1e3:.2f} | {ours / theirs:.3f} |", flush=True
-        )
+        row, ratio = table_row(name, *measure(name, build, images, labels, arguments))
+        ratios.append(ratio)
+        print(row, flush=True)
     print(f"\nlargest ratio: {max(ratios):.3f} (target <= 1.03)")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     return 0
 
 
