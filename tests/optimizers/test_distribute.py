@@ -17,7 +17,8 @@ SCRIPT = Path(__file__).with_name("_mirrored_training.py")
 def mirrored_results():
     # A fresh process: the two logical devices must exist before TensorFlow starts.
     root = Path(optimizers.__file__).resolve().parent.parent
-    environment = {**os.environ, "PYTHONPATH": str(root)}
+    python_path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "PYTHONPATH": python_path}
     completed = subprocess.run(
         [sys.executable, str(SCRIPT)],
         cwd=root,

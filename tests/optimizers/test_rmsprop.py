@@ -47,12 +47,12 @@ def test_float32_equals_keras_rmsprop(assert_same_as_keras, settings):
     assert_same_as_keras(optimizers.RMSProp(**settings), keras.optimizers.RMSprop(**settings))
 
 
-@pytest.mark.parametrize("centered", [False, True])
-def test_float64_matches_reference(assert_matches_reference, reference, centered):
+@pytest.mark.parametrize(("centered", "momentum"), [(False, 0.0), (True, 0.5)])
+def test_float64_matches_reference(assert_matches_reference, reference, centered, momentum):
     hyperparameters = {
         "learning_rate": 0.0625,
         "rho": 0.875,
-        "momentum": 0.5,
+        "momentum": momentum,
         "epsilon": 1e-3,
         "centered": centered,
     }
