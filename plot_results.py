@@ -1,26 +1,39 @@
-"""Draw the training curves and the results table of runs written by train_model.py.
+"""Draw the training curves, learning-rate sensitivity and results table of runs, or landscapes.
 
     python plot_results.py --optimizer adam
     python plot_results.py --optimizer all --experiment NAME --table --target 0.98
+    python plot_results.py --metric lr
+    python plot_results.py --sensitivity --sensitivity_metric final
+    python plot_results.py --landscape rosenbrock --optimizer all
 
-Reads only the history files under results/ (never TensorFlow). With no other
-flag, `--optimizer adam` draws the adam runs of the latest experiment that has
-some; several optimizers are each taken from the latest experiment that has
-them, unless `--experiment` names one.
+Figures of runs read only the history files under results/ (never TensorFlow).
+With no other flag, `--optimizer adam` draws the adam runs of the latest
+experiment that has some; several optimizers are each taken from the latest
+experiment that has them, unless `--experiment` names one.
+
+`--landscape` is the one path that runs Keras: it steps the toolkit's own
+optimizers on a 2-D test function (plotting/landscape.py) and draws their paths.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from functools import partial
 from pathlib import Path
 
+from plotting.landscape import FUNCTIONS, LandscapeError
 from plotting.output import FORMATS, OutputError, resolve_output
 from plotting.runs import ALL, SelectionError, load_runs, parse_optimizers, select_runs
 from training.grouping import group_by_configuration
 from training.summary import format_text, summarize, write_tables
 
 PROGRAM = "plot_results.py"
+METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without matplotlib
+MAX_STEPS = 100_000
+MAX_START = 1000.0  # farther out, f overflows or the contours lose all detail
+LANDSCAPE_ONLY = ("steps", "start", "learning_rate")
 
 
 class UsageError(Exception):
@@ -29,6 +42,8 @@ class UsageError(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of argparse's usage block and exit
+        if "--start" in message and "expected one argument" in message:
+            message += " (write --start=-1.5,2 when X is negative)"
         raise UsageError(f"{message} (see --help)")
 
 
@@ -45,7 +60,11 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--experiment", help="the experiment folder to draw (default: latest)")
     parser.add_argument("--dataset", help="only runs on this dataset")
-    parser.add_argument("--metric", choices=("loss", "accuracy", "both"), default="both")
+    parser.add_argument(
+        "--metric",
+        choices=METRICS,
+        help="curves to draw: loss, accuracy, both (default) or lr, the learning rate per epoch",
+    )
     parser.add_argument(
         "--band",
         choices=("std", "minmax"),
@@ -71,41 +90,157 @@ def build_parser() -> Parser:
         type=float,
         help="validation accuracy (e.g. 0.98) for epochs/time to reach; implies --table",
     )
+    add_study_arguments(parser)
     return parser
+
+
+def add_study_arguments(parser: Parser) -> None:
+    """The flags of the learning-rate sensitivity figure and of the landscapes."""
+    parser.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="validation accuracy against learning rate, one line per optimizer",
+    )
+    parser.add_argument(
+        "--sensitivity_metric",
+        "--sensitivity-metric",
+        choices=("best", "final"),
+        help="each run's best (default) or final validation accuracy",
+    )
+    parser.add_argument(
+        "--landscape",
+        choices=tuple(FUNCTIONS),
+        help="run the optimizers on this 2-D function and draw their paths (imports Keras)",
+    )
+    parser.add_argument("--steps", type=int, help="--landscape: steps (default per function)")
+    parser.add_argument(
+        "--learning_rate",
+        "--learning-rate",
+        type=float,
+        help="--landscape: one rate for every optimizer (default: a table per function)",
+    )
+    parser.add_argument("--start", help="--landscape: the start point X,Y (default per function)")
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
-        if arguments.target is not None and not 0 < arguments.target <= 1:
-            raise UsageError(
-                f"--target {arguments.target:g} is not a fraction in (0, 1], e.g. 0.98 for 98%"
-            )
+        check_arguments(arguments)
+        if arguments.landscape is not None:
+            return plot_landscape(arguments)
         return plot(arguments)
-    except (UsageError, SelectionError, OutputError) as error:
+    except (UsageError, SelectionError, OutputError, LandscapeError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return 2
 
 
+def check_arguments(arguments) -> None:
+    """Reject values out of range and flags that do not go together; parse --start."""
+    if arguments.target is not None and not 0 < arguments.target <= 1:
+        raise UsageError(
+            f"--target {arguments.target:g} is not a fraction in (0, 1], e.g. 0.98 for 98%"
+        )
+    if arguments.landscape is None:
+        given = [name for name in LANDSCAPE_ONLY if getattr(arguments, name) is not None]
+        if given:
+            raise UsageError(f"--{given[0]} applies only with --landscape")
+    else:
+        _check_landscape(arguments)
+    if arguments.sensitivity_metric is not None and not arguments.sensitivity:
+        raise UsageError("--sensitivity_metric applies only with --sensitivity")
+    if arguments.sensitivity and arguments.metric is not None:
+        raise UsageError("--sensitivity draws validation accuracy; --metric does not apply")
+
+
+def _check_landscape(arguments) -> None:
+    names = ("sensitivity", "table", "metric", "experiment", "dataset")
+    others = [f"--{name}" for name in names if getattr(arguments, name)]
+    if arguments.target is not None:
+        others.append("--target")
+    if others:
+        raise UsageError(f"--landscape draws no results: {others[0]} does not apply")
+    if arguments.steps is not None and not 1 <= arguments.steps <= MAX_STEPS:
+        raise UsageError(f"--steps {arguments.steps} is not a whole number from 1 to {MAX_STEPS}")
+    rate = arguments.learning_rate
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise UsageError(f"--learning_rate {rate:g} is not a positive number")
+    if arguments.start is not None:
+        arguments.start = parse_start(arguments.start)
+
+
+def parse_start(text: str) -> tuple[float, float]:
+    """ "-1.5,2" -> (-1.5, 2.0); UsageError for anything but two finite numbers."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UsageError(f"--start {text!r} is not two numbers X,Y, e.g. --start=-1.5,2")
+    if max(abs(x), abs(y)) > MAX_START:
+        raise UsageError(f"--start {text!r} is too far out: |X| and |Y| at most {MAX_START:g}")
+    return x, y
+
+
 def plot(arguments) -> int:
+    """Figures of runs: curves (--metric) or the sensitivity figure, and the table."""
     optimizers = parse_optimizers(arguments.optimizer)
     runs = choose_runs(arguments, optimizers)
     experiments = sorted({run.experiment for run in runs})
     folder = runs[0].path.parent.parent if len(experiments) == 1 else Path(arguments.results_dir)
     names = ALL if optimizers is None else "-".join(optimizers)
-    output = resolve_output(
-        arguments.output, arguments.format, folder, f"{names}_{arguments.metric}"
-    )
     histories = [run.history for run in runs]
-    configurations = group_by_configuration(histories)
-    title = _title(runs, experiments, configurations, arguments.band)
-    draw_and_save(arguments, configurations, output, title)
+    figure_name, draw = _figure_of_runs(arguments, runs, experiments, histories)
+    output = resolve_output(arguments.output, arguments.format, folder, f"{names}_{figure_name}")
+    draw_and_save(arguments, draw, output)
     if arguments.table or arguments.target is not None:
         rows = summarize(histories, arguments.target)
         print(format_text(rows), end="")
         stem = f"{output.stem}_table" if arguments.output else f"{names}_table"
         for path in _write_tables(rows, output.parent, stem):
             print(f"wrote {path}")
+    return 0
+
+
+def _figure_of_runs(arguments, runs, experiments, histories):
+    """(the figure's name in its file name, a function drawing it on a `figure=` or a new one)."""
+    # matplotlib loads here, after the runs are known to be good: errors stay fast.
+    if arguments.sensitivity:
+        from plotting.sensitivity import draw_sensitivity, sweep_warnings
+
+        for warning in sweep_warnings(histories):
+            print(f"{PROGRAM}: warning: {warning}", file=sys.stderr)
+        which = arguments.sensitivity_metric or "best"
+        title = _title(runs, experiments, "mean ± 1 std over seeds")
+        return f"sensitivity_{which}", partial(draw_sensitivity, histories, which, title)
+    from plotting.curves import draw_curves
+
+    metric = arguments.metric or "both"
+    configurations = group_by_configuration(histories)
+    seeds = max(len(configuration.histories) for configuration in configurations)
+    band = "± 1 std" if arguments.band == "std" else "min-max"
+    title = _title(runs, experiments, f"mean of {seeds} seeds, band {band}" if seeds > 1 else None)
+    options = {"band": arguments.band, "log_y": arguments.log_y, "title": title}
+    return metric, partial(draw_curves, configurations, metric, **options)
+
+
+def plot_landscape(arguments) -> int:
+    """Run the optimizers on a test function; print where each ended; draw the figure."""
+    from plotting.landscape import describe, optimizer_names, trajectory
+    from plotting.landscape_figure import draw_landscape
+
+    function = FUNCTIONS[arguments.landscape]
+    requested = parse_optimizers(arguments.optimizer)
+    names = optimizer_names(requested)
+    stem = f"landscape_{function.name}" + ("" if requested is None else "_" + "-".join(names))
+    output = resolve_output(arguments.output, arguments.format, Path(arguments.results_dir), stem)
+    start = arguments.start or function.start
+    steps = arguments.steps or function.steps
+    rate = arguments.learning_rate
+    trajectories = [trajectory(name, function, start, steps, rate) for name in names]
+    print("\n".join(map(describe, trajectories)))
+    rates = "per optimizer" if rate is None else "one for all"
+    title = f"{function.name} · {steps} steps from ({start[0]:g}, {start[1]:g}) · rates {rates}"
+    draw_and_save(arguments, partial(draw_landscape, function, trajectories, start, title), output)
     return 0
 
 
@@ -125,9 +260,8 @@ def choose_runs(arguments, optimizers: list[str] | None) -> list:
     return runs
 
 
-def draw_and_save(arguments, configurations, output: Path, title: str) -> None:
-    # matplotlib loads here, after the input is known to be good: errors stay fast.
-    from plotting.curves import draw_curves
+def draw_and_save(arguments, draw, output: Path) -> None:
+    """`draw(figure=...)` on a window's figure with --show (else on a new one), then save it."""
     from plotting.output import save_figure, show_windows, window_figure
 
     window = window_figure() if arguments.show else None
@@ -136,23 +270,19 @@ def draw_and_save(arguments, configurations, output: Path, title: str) -> None:
             f"{PROGRAM}: no display or interactive backend to show the figure; saving it only",
             file=sys.stderr,
         )
-    figure = draw_curves(
-        configurations, arguments.metric, arguments.band, arguments.log_y, title, figure=window
-    )
-    save_figure(figure, output)
+    save_figure(draw(figure=window), output)
     print(f"wrote {output}")
     if window is not None:
         show_windows()
 
 
-def _title(runs, experiments: list[str], configurations, band: str) -> str:
+def _title(runs, experiments: list[str], note: str | None) -> str:
     """What was trained and where, e.g. "mnist / cnn · exp1 · mean of 2 seeds, band ± 1 std"."""
     pairs = sorted({(run.dataset, str(run.history["config"]["model"])) for run in runs})
     parts = ["; ".join(f"{dataset} / {model}" for dataset, model in pairs)]
     parts.append(experiments[0] if len(experiments) == 1 else f"{len(experiments)} experiments")
-    seeds = max(len(configuration.histories) for configuration in configurations)
-    if seeds > 1:
-        parts.append(f"mean of {seeds} seeds, band " + ("± 1 std" if band == "std" else "min-max"))
+    if note:
+        parts.append(note)
     return " · ".join(parts)
 
 

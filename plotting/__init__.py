@@ -1,9 +1,13 @@
 """Figures from history files: `plot_results.py` reads results/ through this package.
 
-Nothing here imports TensorFlow; matplotlib is imported by the modules that draw.
+Nothing here imports TensorFlow at import time; matplotlib is imported by the
+modules that draw, Keras only by `landscape.trajectory`, which runs optimizers.
 
-runs.py     find and select runs in a results tree (JSON only)
-style.py    the fixed colour of each optimizer, and the order they are listed in
-curves.py   training curves: loss and accuracy against epoch, mean and band over seeds
-output.py   where figures go, writing them atomically, showing them on a screen
+runs.py              find and select runs in a results tree (JSON only)
+style.py             the fixed colour of each optimizer, and the order they are listed in
+curves.py            loss, accuracy or learning rate against epoch, mean and band over seeds
+sensitivity.py       validation accuracy against learning rate (DeepOBS), mean ± std over seeds
+landscape.py         2-D test functions, and the paths our optimizers take on them (Keras)
+landscape_figure.py  those paths over the contours, and f against step
+output.py            where figures go, writing them atomically, showing them on a screen
 """

@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from plotting.curves import configuration_colors, percent_tick
+from plotting.runs import SelectionError
 from plotting.style import optimizer_marker
 from training.grouping import Configuration, group_by_configuration
 from training.statistics import finite
@@ -75,6 +76,23 @@ def sensitivity_lines(histories: list[dict], which: str = "best"):
     configurations = group_by_configuration(stripped)
     points = [_points(configuration, rates, which) for configuration in configurations]
     return configurations, points
+
+
+def sweep_warnings(histories: list[dict]) -> list[str]:
+    """What a reader of the figure should know: runs left out, lines of a single point.
+
+    Raises SelectionError when no run has a usable learning rate.
+    """
+    missing = sum(learning_rate_of(history) is None for history in histories)
+    if missing == len(histories):
+        raise SelectionError("no run has a numeric config.optimizer_config.learning_rate")
+    warnings = [f"left out {missing} run(s) without a numeric learning rate"] if missing else []
+    _, lines = sensitivity_lines(histories)
+    if all(len(points) == 1 for points in lines):
+        warnings.append(
+            "each optimizer ran at a single learning rate: the figure is meant for a sweep"
+        )
+    return warnings
 
 
 def _without_learning_rate(history: dict) -> dict:

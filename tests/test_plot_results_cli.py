@@ -1,5 +1,6 @@
 """plot_results.main(): files written, lines printed, exit codes, and no TensorFlow."""
 
+import itertools
 import struct
 import subprocess
 import sys
@@ -172,3 +173,79 @@ def test_plot_results_never_imports_tensorflow(results, tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert output.exists()
+
+
+def test_metric_lr_draws_the_learning_rate_figure(results, capsys):
+    status, out, err = run_main(capsys, "--results_dir", str(results), "--metric", "lr")
+    assert (status, out, err) == (0, f"wrote {results / 'exp' / 'all_lr.png'}\n", "")
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    """Experiment 'sweep': sgd and adam at three learning rates, two seeds each."""
+    for optimizer, rate, seed in itertools.product(("sgd", "adam"), (0.001, 0.01, 0.1), (0, 1)):
+        curve = (0.5, 0.6 + rate, 0.7 + seed / 100)
+        config = {"learning_rate": rate}
+        run = make_history(optimizer, seed, val_accuracy=curve, optimizer_config=config)
+        write_run(tmp_path / "results", "sweep", run)
+    return tmp_path / "results"
+
+
+def test_sensitivity_figure_and_table_from_a_sweep(sweep, capsys):
+    arguments = ["--results_dir", str(sweep), "--sensitivity", "--sensitivity_metric", "final"]
+    status, out, err = run_main(capsys, *arguments, "--table")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == f"wrote {sweep / 'sweep' / 'all_sensitivity_final.png'}"
+    assert "test acc 95% CI" in lines[1] and "vs best" in lines[1]
+    assert len([line for line in lines if line.startswith(("sgd (", "adam ("))]) == 6
+
+
+def test_sensitivity_of_runs_at_one_learning_rate_warns(results, capsys):
+    status, out, err = run_main(capsys, "--results_dir", str(results), "--sensitivity")
+    assert status == 0 and out == f"wrote {results / 'exp' / 'all_sensitivity_best.png'}\n"
+    assert err.startswith("plot_results.py: warning: each optimizer ran at a single learning")
+
+
+def test_landscape_runs_the_optimizers_and_draws_them(tmp_path, capsys):
+    output = tmp_path / "landscape.png"
+    arguments = ["--landscape", "quadratic", "--optimizer", "sgd,adam", "--steps", "20"]
+    status, out, err = run_main(capsys, *arguments, "--start=-2,1", "--output", str(output))
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert [line.split()[:3] for line in lines[:2]] == [
+        ["sgd", "lr", "0.09"],
+        ["adam", "lr", "0.1"],
+    ]
+    assert lines[2] == f"wrote {output}" and output.read_bytes().startswith(PNG_SIGNATURE)
+    assert "keras" in sys.modules  # the one path that runs Keras
+
+
+def test_landscape_default_output_and_one_learning_rate_for_all(tmp_path, capsys):
+    arguments = ["--results_dir", str(tmp_path), "--landscape", "saddle", "--optimizer", "rmsprop"]
+    status, out, _ = run_main(capsys, *arguments, "--steps", "3", "--learning-rate", "0.02")
+    assert status == 0 and out.startswith("rmsprop   lr 0.02 ")
+    assert out.endswith(f"wrote {tmp_path / 'landscape_saddle_rmsprop.png'}\n")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments"),
+    [
+        (["--landscape", "himmelblau"], ["--landscape", "'himmelblau'", "rosenbrock"]),
+        (["--landscape", "beale", "--start", "1;2"], ["--start '1;2' is not two numbers"]),
+        (["--landscape", "beale", "--start", "-1,2"], ["--start", "--start=-1.5,2"]),
+        (["--landscape", "beale", "--start=1e300,1"], ["--start '1e300,1' is too far out"]),
+        (["--landscape", "beale", "--steps", "0"], ["--steps 0 is not a whole number"]),
+        (["--landscape", "beale", "--learning_rate", "-1"], ["--learning_rate -1 is not a pos"]),
+        (["--landscape", "beale", "--optimizer", "lion"], ["unknown optimizer 'lion'", "nadam"]),
+        (["--landscape", "beale", "--table"], ["--landscape draws no results: --table"]),
+        (["--steps", "10"], ["--steps applies only with --landscape"]),
+        (["--sensitivity_metric", "best"], ["applies only with --sensitivity"]),
+        (["--sensitivity", "--metric", "loss"], ["--metric does not apply"]),
+        (["--sensitivity", "--sensitivity_metric", "last"], ["'last'", "'best', 'final'"]),
+    ],
+)
+def test_bad_study_flags_are_one_line_and_exit_status_2(results, capsys, arguments, fragments):
+    status, out, err = run_main(capsys, "--results_dir", str(results), *arguments)
+    assert out == ""
+    assert_one_error_line(status, err, *fragments)
