@@ -216,3 +216,12 @@ def test_test_accuracy_interval_and_vs_best_columns():
     assert float(records[0]["final_val_accuracy_ci_low"]) == pytest.approx(
         np.mean(finals) - half_width, rel=1e-4
     )
+
+
+def test_an_accuracy_interval_stops_at_100_percent():
+    histories = [
+        make_history("adam", seed, test_accuracy=value) for seed, value in enumerate((0.99, 0.97))
+    ]
+    [row] = summary.summarize(histories)
+    # 0.98 + 12.706 * 0.01414 / sqrt(2) = 1.107 (t(0.975, 1) = 12.706): cut to 1.
+    assert row.test_accuracy_interval == (pytest.approx(0.98 - 12.706 * 0.01), 1.0)
