@@ -218,7 +218,8 @@ def _figure_of_runs(arguments, runs, experiments, histories):
     configurations = group_by_configuration(histories)
     seeds = max(len(configuration.histories) for configuration in configurations)
     band = "± 1 std" if arguments.band == "std" else "min-max"
-    title = _title(runs, experiments, f"mean of {seeds} seeds, band {band}" if seeds > 1 else None)
+    several = seeds > 1 and metric != "lr"  # the rate is the same for every seed
+    title = _title(runs, experiments, f"mean of {seeds} seeds, band {band}" if several else None)
     options = {"band": arguments.band, "log_y": arguments.log_y, "title": title}
     return metric, partial(draw_curves, configurations, metric, **options)
 

@@ -15,6 +15,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from plotting.curves import wrap_title
 from plotting.landscape import TestFunction, Trajectory
 from plotting.style import optimizer_color, optimizer_marker
 
@@ -60,7 +61,7 @@ def draw_landscape(
         frameon=False,
     )
     if title:
-        figure.suptitle(title)
+        figure.suptitle(wrap_title(title, figure.get_figwidth()))
     return figure
 
 

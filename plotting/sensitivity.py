@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from plotting.curves import configuration_colors, percent_tick
+from plotting.curves import configuration_colors, percent_tick, wrap_title
 from plotting.runs import SelectionError
 from plotting.style import optimizer_marker
 from training.grouping import Configuration, group_by_configuration
@@ -145,7 +145,7 @@ def draw_sensitivity(
     _mark_divergences(axis, lines, colors)
     figure.legend(handles=handles, loc="outside lower center", ncols=LEGEND_COLUMNS, frameon=False)
     if title:
-        figure.suptitle(title)
+        figure.suptitle(wrap_title(title, WIDTH))
     return figure
 
 

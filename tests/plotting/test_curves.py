@@ -5,7 +5,7 @@ import pytest
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgb
 
-from plotting.curves import draw_curves
+from plotting.curves import draw_curves, wrap_title
 from plotting.style import OPTIMIZER_COLORS, optimizer_color
 from tests.plotting.histories import make_history
 from training.summary import group_by_configuration
@@ -191,3 +191,21 @@ def test_learning_rates_within_a_decade_stay_on_a_linear_axis_unless_log_y():
     history = with_learning_rates(make_history("adam"), (0.001, 0.0008, 0.0005))
     assert figure_of([history], metric="lr").axes[0].get_yscale() == "linear"
     assert figure_of([history], metric="lr", log_y=True).axes[0].get_yscale() == "log"
+
+
+def test_rates_a_decade_apart_in_float32_go_on_a_log_axis():
+    # Keras records float32 rates: 0.01 -> 0.009999999776, 0.001 -> 0.0010000000475.
+    momentum = with_learning_rates(make_history("momentum"), [float(np.float32(0.01))] * 3)
+    adam = with_learning_rates(make_history("adam"), [float(np.float32(0.001))] * 3)
+    assert figure_of([momentum, adam], metric="lr").axes[0].get_yscale() == "log"
+
+
+def test_a_long_title_is_broken_at_its_separators_to_fit_one_panel():
+    title = "mnist / cnn · readme_mnist_compare · mean of 2 seeds, band ± 1 std"
+    assert (
+        wrap_title(title, 5.5)
+        == "mnist / cnn · readme_mnist_compare\nmean of 2 seeds, band ± 1 std"
+    )
+    assert wrap_title(title, 11.0) == title
+    figure = figure_of([make_history()], metric="loss", title=title)
+    assert figure.get_suptitle() == wrap_title(title, 5.5)
