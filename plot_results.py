@@ -78,7 +78,7 @@ def build_parser() -> Parser:
         help="figure format (default: png, or the suffix of --output)",
     )
     parser.add_argument("--output", help="figure path (default: beside the results)")
-    parser.add_argument("--log_y", "--log-y", action="store_true", help="log scale for loss")
+    parser.add_argument("--log_y", "--log-y", action="store_true", help="log scale for loss and lr")
     parser.add_argument("--show", action="store_true", help="also open a window, if possible")
     parser.add_argument(
         "--table",
@@ -119,7 +119,9 @@ def add_study_arguments(parser: Parser) -> None:
         type=float,
         help="--landscape: one rate for every optimizer (default: a table per function)",
     )
-    parser.add_argument("--start", help="--landscape: the start point X,Y (default per function)")
+    parser.add_argument(
+        "--start", help="--landscape: the start X,Y, e.g. --start=-1.5,2 (default per function)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
