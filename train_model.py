@@ -3,6 +3,8 @@
     python train_model.py --optimizer adam --epochs 50
     python train_model.py --optimizer all --seed 0,1,2 --epochs 10
     python train_model.py --optimizer momentum --momentum 0.95 --nesterov true
+    python train_model.py --optimizer all --lr_sweep 1e-4:1e-1:4 --epochs 5
+    python train_model.py --optimizer sgd --lr_schedule step --lr_decay_epochs 10 --warmup_epochs 2
     python train_model.py --config configs/compare_all.yaml --epochs 3
     python train_model.py --optimizer all --experiment study --resume
     python train_model.py --from_history results/study/adam_lr0.001_seed0/history.json
@@ -18,6 +20,7 @@ import sys
 
 from training.config import (
     DEVICES,
+    SCHEDULES,
     ConfigError,
     check_values,
     load_yaml,
@@ -30,9 +33,30 @@ PROG = "train_model.py"
 EPILOG = """\
 optimizer hyperparameters:
   Any other --NAME VALUE pair sets hyperparameter NAME of the chosen optimizers,
-  e.g. --momentum 0.95, --beta_2 0.99, --weight_decay 0.01, --nesterov true, or
-  --amsgrad alone for true. With several optimizers, each takes the ones it has.
-  In YAML, put them under optimizer_config:.
+  e.g. --momentum 0.95, --beta_2 0.99, --nesterov true, or --amsgrad alone for
+  true. With several optimizers, each takes the ones it has. In YAML, put them
+  under optimizer_config:, where a list of values makes a grid axis.
+  Every optimizer also takes:
+    --weight_decay W      decoupled weight decay: each step, w -= lr * W * w, apart
+                          from the gradient (unlike --l2, which adds to the loss)
+    --clipnorm C          rescale each variable's gradient g to C * g / ||g|| when ||g|| > C
+    --global_clipnorm C   the same with the norm of all gradients together
+    --clipvalue C         clip every gradient element to [-C, C] (only one clip flag)
+
+learning-rate schedules (--lr_schedule; S = steps per epoch, step counts updates from 0):
+  constant      lr
+  step          lr * rate ** floor(step / (E * S))   the rate drops every E epochs
+  exponential   lr * rate ** (step / (E * S))
+  inverse_time  lr / (1 + rate * step / (E * S))
+  cosine        lr * (1 + cos(pi * step / (E * S))) / 2, E defaults to the rest of the run
+  plateau       lr * rate once val_loss has not improved for --lr_patience epochs
+  rate = --lr_decay_rate (default 0.5), E = --lr_decay_epochs (default 1).
+  --warmup_epochs W first rises linearly from 0 (lr * step / (W * S)), then the
+  schedule runs on step - W * S. The history's "lr" is the rate of each epoch's
+  last update.
+
+grids: every combination of optimizers, learning rates (--learning_rate 0.1,0.01
+  or --lr_sweep LOW:HIGH:N, N log-spaced rates), batch sizes and seeds runs once.
 
 exit status: 0 done (diverged runs included), 2 bad input, 130 interrupted by
   Ctrl-C (SIGINT), 143 by SIGTERM; an interrupted experiment continues with --resume.
@@ -59,6 +83,32 @@ def seed_list(text: str) -> tuple[int, ...]:
         ) from None
 
 
+def float_list(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or a comma list of numbers, got {text!r}"
+        ) from None
+
+
+def batch_size_list(text: str) -> tuple:
+    try:
+        return tuple(part.strip() if part.strip() == "full" else int(part)
+                     for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, 'full' or a comma list of them, got {text!r}"
+        ) from None
+
+
+def boolean(text: str) -> bool:
+    value = parse_scalar(text)
+    if not isinstance(value, bool):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return value
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
@@ -68,16 +118,22 @@ def build_parser() -> Parser:
         allow_abbrev=False,
         argument_default=argparse.SUPPRESS,  # so that only flags given override YAML
     )
+    group = parser
 
     def add(name, help, **kwargs):
         spellings = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
-        parser.add_argument(*spellings, dest=name, help=help, **kwargs)
+        group.add_argument(*spellings, dest=name, help=help, **kwargs)
 
     add("optimizer", "name, comma list, or 'all' (the seven of the mission); default adam",
         type=comma_list, metavar="NAMES")
     add("epochs", "epochs per run (default 50)", type=int)
-    add("batch_size", "mini-batch size (default 64)", type=int)
-    add("learning_rate", "learning rate (default: each optimizer's own)", type=float)
+    add("batch_size", "examples per step, or 'full' for the whole training set (batch "
+        "gradient descent; 1 is stochastic); a comma list is a grid axis (default 64)",
+        type=batch_size_list, metavar="N")
+    add("learning_rate", "learning rate, or a comma list of them (default: each "
+        "optimizer's own)", type=float_list, metavar="LR")
+    add("lr_sweep", "N learning rates spaced evenly in log scale from LOW to HIGH, "
+        "both included, for each optimizer", metavar="LOW:HIGH:N")
     add("dataset", "mnist, fashion_mnist or cifar10 (default mnist)")
     add("model", "mlp, cnn or cifar_cnn (default: cnn, or cifar_cnn for cifar10)")
     add("init", "weight initialisation: he or glorot (default he)")
@@ -100,6 +156,29 @@ def build_parser() -> Parser:
         "(a non-finite loss always does)", type=float, metavar="LOSS")
     add("from_history", "repeat the run recorded in this history.json (its config; "
         "flags still override)", metavar="PATH")
+
+    group = parser.add_argument_group("learning-rate schedule (formulas below)")
+    add("lr_schedule", f"{', '.join(SCHEDULES)} (default constant)", choices=SCHEDULES,
+        metavar="NAME")
+    add("lr_decay_rate", "the schedule's factor (default 0.5)", type=float, metavar="RATE")
+    add("lr_decay_epochs", "epochs per step, time constant, or cosine length (default 1; "
+        "cosine: the rest of the run)", type=int, metavar="E")
+    add("lr_patience", "plateau: epochs without val_loss improvement before the rate is "
+        "multiplied by --lr_decay_rate (default 5)", type=int, metavar="EPOCHS")
+    add("warmup_epochs", "first raise the learning rate linearly from 0 over W epochs "
+        "(default 0)", type=int, metavar="W")
+
+    group = parser.add_argument_group("regularisation and measurements")
+    add("l2", "add L2 * sum(kernel ** 2) of every conv and dense kernel to the loss "
+        "(default 0; compare --weight_decay below)", type=float, metavar="L2")
+    add("dropout", "replace every dropout rate of the model by RATE (default: the "
+        "model's own)", type=float, metavar="RATE")
+    add("batch_norm", "false removes the batch normalisation of cnn and cifar_cnn "
+        "(default true; the mlp has none)", type=boolean, metavar="true|false")
+    add("early_stopping", "stop once val_loss has not improved for PATIENCE epochs; the "
+        "best epoch's weights are restored and tested", type=int, metavar="PATIENCE")
+    add("target", "record the first epoch, and its time, at which validation accuracy "
+        "reaches ACCURACY (training goes on)", type=float, metavar="ACCURACY")
     return parser
 
 

@@ -6,7 +6,9 @@ A checkpoint is a folder `checkpoints/epoch-NNNN/` holding
   and the optimizer's variables (every slot and the iteration count);
 - `state.json`: the epoch, and the state of every dropout random generator,
   which Keras's weights file leaves out (without it a resumed run would draw
-  other dropout masks than an uninterrupted one).
+  other dropout masks than an uninterrupted one), and the counters of the
+  stateful callbacks (early stopping, plateau: `get_state`/`set_state`);
+- `<key>.npz`: the arrays such a callback keeps (early stopping's best weights).
 
 Both are written into `epoch-NNNN.partial/`, which is then renamed to
 `epoch-NNNN/` in one step, and only then are older checkpoints removed: a
@@ -38,8 +40,11 @@ def _seed_generators(model) -> list:
     return [generator for layer in model._flatten_layers() for generator in layer._seed_generators]
 
 
-def save_checkpoint(model, run_folder: Path, epoch: int) -> Path:
-    """Write the checkpoint after `epoch` (1-based) completed epochs; return its folder."""
+def save_checkpoint(model, run_folder: Path, epoch: int, callbacks=()) -> Path:
+    """Write the checkpoint after `epoch` (1-based) completed epochs; return its folder.
+
+    `callbacks` are stateful callbacks (a `key`, `get_state()` -> (dict, arrays)).
+    """
     root = Path(run_folder) / FOLDER
     target = root / f"epoch-{epoch:04d}"
     staging = root / f"epoch-{epoch:04d}.partial"
@@ -47,7 +52,12 @@ def save_checkpoint(model, run_folder: Path, epoch: int) -> Path:
     staging.mkdir(parents=True)
     model.save_weights(staging / WEIGHTS)
     generators = [keras.ops.convert_to_numpy(g.state).tolist() for g in _seed_generators(model)]
-    write_json_atomic(staging / STATE, {"epoch": epoch, "seed_generators": generators})
+    states = {}
+    for callback in callbacks:
+        states[callback.key], arrays = callback.get_state()
+        np.savez(staging / f"{callback.key}.npz", *arrays)
+    write_json_atomic(staging / STATE, {"epoch": epoch, "seed_generators": generators,
+                                        "callbacks": states})
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
     for other in root.iterdir():
@@ -69,8 +79,11 @@ def latest_checkpoint(run_folder: Path) -> tuple[int, Path] | None:
     return max(found) if found else None
 
 
-def restore_checkpoint(model, folder: Path) -> int:
-    """Load a checkpoint into a compiled model built like the saved one; the epoch reached."""
+def restore_checkpoint(model, folder: Path, callbacks=()) -> int:
+    """Load a checkpoint into a compiled model built like the saved one; the epoch reached.
+
+    Each of the stateful `callbacks` gets its saved state (`set_state`).
+    """
     with open(folder / STATE, encoding="utf-8") as stream:
         state = json.load(stream)
     model.optimizer.build(model.trainable_variables)
@@ -80,6 +93,12 @@ def restore_checkpoint(model, folder: Path) -> int:
         raise ValueError(f"{folder}: checkpoint does not match the model's random generators")
     for generator, saved in zip(generators, state["seed_generators"], strict=True):
         generator.state.assign(np.asarray(saved, dtype=generator.state.dtype))
+    for callback in callbacks:
+        if callback.key not in state.get("callbacks", {}):
+            raise ValueError(f"{folder}: checkpoint holds no {callback.key} state")
+        with np.load(folder / f"{callback.key}.npz") as saved:
+            arrays = [saved[f"arr_{index}"] for index in range(len(saved.files))]
+        callback.set_state(state["callbacks"][callback.key], arrays)
     return int(state["epoch"])
 
 
@@ -88,16 +107,19 @@ def remove_checkpoints(run_folder: Path) -> None:
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Saves a checkpoint at the end of every epoch (after the history has been written)."""
+    """Saves a checkpoint at the end of every epoch; put it last, after the history
+    is written and the stateful `callbacks` have updated their state."""
 
-    def __init__(self, run_folder: Path):
+    def __init__(self, run_folder: Path, callbacks=()):
         super().__init__()
         self.run_folder = Path(run_folder)
+        self.callbacks = tuple(callbacks)
 
     def on_epoch_end(self, epoch, logs=None):
-        save_checkpoint(self.model, self.run_folder, epoch + 1)
+        save_checkpoint(self.model, self.run_folder, epoch + 1, self.callbacks)
 
 
 def checkpoint_bytes(model) -> int:
-    """A generous estimate of one checkpoint's size: weights plus up to three optimizer slots."""
-    return int(sum(np.prod(variable.shape) for variable in model.weights) * 4 * 4) + 1_000_000
+    """A generous estimate of one checkpoint's size: the weights, up to three optimizer
+    slots and early stopping's copy of the best weights, in float32."""
+    return int(sum(np.prod(variable.shape) for variable in model.weights) * 5 * 4) + 1_000_000

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 
 import yaml
 
+from training import checks
+
 DEVICES = ("auto", "cpu", "gpu")
+# Learning-rate schedules by name; training/schedules.py builds them.
+SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "plateau")
+# The nested spelling of the schedule keys, as a run's history records them.
+SCHEDULE_KEYS = {"name": "lr_schedule", "decay_rate": "lr_decay_rate",
+                 "decay_epochs": "lr_decay_epochs", "patience": "lr_patience",
+                 "warmup_epochs": "warmup_epochs"}
 
 
 class ConfigError(ValueError):
@@ -23,16 +32,30 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """Everything one invocation of train_model.py runs: optimizers x seeds on one data set."""
+    """Everything one invocation of train_model.py runs: one data set, a grid of runs.
+
+    The grid axes are tuples: optimizer, learning_rate, batch_size, seed, and
+    any optimizer_config entry given as a list; every combination runs once.
+    """
 
     dataset: str = "mnist"
     model: str | None = None  # None: the data set's default model
     optimizer: tuple[str, ...] = ("adam",)  # names, or ("all",) for the seven of the mission
     seed: tuple[int, ...] = (0,)
     epochs: int = 50
-    batch_size: int = 64
-    learning_rate: float | None = None  # None: each optimizer's own default
+    batch_size: tuple = (64,)  # positive integers, or "full": the whole training set per step
+    learning_rate: tuple[float, ...] | None = None  # None: each optimizer's own default
     optimizer_config: dict = field(default_factory=dict)  # further hyperparameters
+    lr_schedule: str = "constant"
+    lr_decay_rate: float | None = None  # None: 0.5 where the schedule has a rate
+    lr_decay_epochs: int | None = None  # None: 1, or the rest of the run for cosine
+    lr_patience: int | None = None  # plateau only; None: 5
+    warmup_epochs: int = 0  # linear warmup from 0, then the schedule
+    l2: float = 0.0  # penalty l2 * sum(kernel ** 2) added to the loss
+    dropout: float | None = None  # None: the model's own rates; else every dropout layer's
+    batch_norm: bool = True  # False removes the models' batch normalisation layers
+    early_stopping: int | None = None  # patience in epochs on val_loss; best weights restored
+    target: float | None = None  # validation accuracy whose first epoch is recorded
     subset: int | None = None
     validation_split: float = 0.1
     init: str = "he"
@@ -49,109 +72,144 @@ class ExperimentConfig:
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _positive_int(value) -> str | None:
-    return None if _is_int(value) and value > 0 else "must be a positive integer"
-
-
-def _optional(check):
-    return lambda value: None if value is None else check(value)
-
-
-def _name(value) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
-
-
-def _names(value) -> str | None:
-    if isinstance(value, (list, tuple)) and value and all(_name(item) is None for item in value):
-        return None
-    return "must be a name or a non-empty list of names"
-
-
-def _seeds(value) -> str | None:
-    if isinstance(value, (list, tuple)) and value and all(
-        _is_int(item) and item >= 0 for item in value
-    ):
-        return None
-    return "must be a non-negative integer or a non-empty list of them"
-
-
-def _positive_number(value) -> str | None:
-    return None if _is_number(value) and value > 0 else "must be a number > 0"
-
-
-def _fraction(value) -> str | None:
-    return None if _is_number(value) and 0 < value < 1 else "must be a number in (0, 1)"
-
-
-def _hyperparameters(value) -> str | None:
-    if not isinstance(value, dict):
-        return "must be a mapping of hyperparameter names to values"
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, (bool, int, float, str, type(None))):
-            return f"entry {key!r} must map a name to a number, boolean, string or null"
-    return None
+def _schedule(value) -> str | None:
+    return None if value in SCHEDULES else f"must be one of {', '.join(SCHEDULES)}"
 
 
 def _device(value) -> str | None:
     return None if value in DEVICES else f"must be one of {', '.join(DEVICES)}"
 
 
-def _boolean(value) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
-
-
 CHECKS = {
-    "dataset": _name,
-    "model": _optional(_name),
-    "optimizer": _names,
-    "seed": _seeds,
-    "epochs": _positive_int,
-    "batch_size": _positive_int,
-    "learning_rate": _optional(_positive_number),
-    "optimizer_config": _hyperparameters,
-    "subset": _optional(_positive_int),
-    "validation_split": _fraction,
-    "init": _name,
-    "data_dir": _optional(_name),
-    "output_dir": _name,
-    "experiment": _optional(_name),
+    "dataset": checks.name,
+    "model": checks.optional(checks.name),
+    "optimizer": checks.names,
+    "seed": checks.seeds,
+    "epochs": checks.positive_int,
+    "batch_size": checks.batch_size,  # each item (see GRID_FIELDS)
+    "learning_rate": checks.positive_number,  # each item (see GRID_FIELDS)
+    "optimizer_config": checks.hyperparameters,
+    "lr_schedule": _schedule,
+    "lr_decay_rate": checks.optional(checks.positive_number),
+    "lr_decay_epochs": checks.optional(checks.positive_int),
+    "lr_patience": checks.optional(checks.positive_int),
+    "warmup_epochs": checks.non_negative_int,
+    "l2": checks.non_negative_number,
+    "dropout": checks.optional(checks.rate),
+    "batch_norm": checks.boolean,
+    "early_stopping": checks.optional(checks.positive_int),
+    "target": checks.optional(checks.accuracy),
+    "subset": checks.optional(checks.positive_int),
+    "validation_split": checks.fraction,
+    "init": checks.name,
+    "data_dir": checks.optional(checks.name),
+    "output_dir": checks.name,
+    "experiment": checks.optional(checks.name),
     "device": _device,
-    "quiet": _boolean,
-    "divergence_threshold": _optional(_positive_number),
-    "resume": _boolean,
-    "keep_checkpoints": _boolean,
+    "quiet": checks.boolean,
+    "divergence_threshold": checks.optional(checks.positive_number),
+    "resume": checks.boolean,
+    "keep_checkpoints": checks.boolean,
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
+# Fields that take one value or a list of them; CHECKS checks each item.
+GRID_FIELDS = ("learning_rate", "batch_size")
+FLOAT_FIELDS = ("validation_split", "divergence_threshold", "lr_decay_rate", "l2", "dropout",
+                "target")
 
 
 def _normalise(key: str, value):
     """Accept the scalar spellings of list fields (`seed: 0`, `optimizer: adam`)."""
     if key == "optimizer" and isinstance(value, str):
         return tuple(part.strip() for part in value.split(","))
-    if key == "seed" and _is_int(value):
+    if key == "seed" and checks.is_int(value):
         return (value,)
     if key in ("optimizer", "seed") and isinstance(value, list):
         return tuple(value)
-    if key in ("learning_rate", "validation_split", "divergence_threshold") and _is_int(value):
+    if key in FLOAT_FIELDS and checks.is_int(value):
         return float(value)
     return value
 
 
+def _grid_items(key: str, value, where) -> tuple | None:
+    """One value or a list of them, each checked, repeats dropped: a grid axis."""
+    if value is None and key == "learning_rate":
+        return None
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ConfigError(f"{where(key)} must be a value or a non-empty list of them, got []")
+    if key == "learning_rate":
+        items = [float(item) if checks.is_int(item) else item for item in items]
+    for item in items:
+        problem = CHECKS[key](item)
+        if problem:
+            raise ConfigError(f"{where(key)} {problem}, got {item!r}")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_lr_sweep(text) -> tuple[float, ...]:
+    """`LOW:HIGH:N` -> N learning rates spaced evenly in log scale, both ends included.
+
+    Values are rounded to 4 significant digits so that folder names and labels
+    stay readable (1e-4:1e-1:3 gives 0.0001, 0.003162, 0.1).
+    """
+    rule = "must be LOW:HIGH:N with 0 < LOW < HIGH and N >= 2 (e.g. 1e-4:1e-1:4)"
+    parts = text.split(":") if isinstance(text, str) else []
+    if len(parts) != 3:
+        raise ValueError(rule)
+    try:
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(rule) from None
+    if count < 2 or not 0 < low < high < math.inf:
+        raise ValueError(rule)
+    ratio = math.log(high / low)
+    rates = [low * math.exp(ratio * index / (count - 1)) for index in range(count)]
+    return tuple(float(f"{rate:.4g}") for rate in [low, *rates[1:-1], high])
+
+
+def _expand_lr_sweep(values: dict, where) -> dict:
+    """The `lr_sweep` key becomes the learning_rate axis it spells."""
+    if "lr_sweep" not in values:
+        return values
+    values = dict(values)
+    spec = values.pop("lr_sweep")
+    if "learning_rate" in values:
+        raise ConfigError(f"{where('lr_sweep')} cannot be combined with learning_rate")
+    try:
+        values["learning_rate"] = parse_lr_sweep(spec)
+    except ValueError as error:
+        raise ConfigError(f"{where('lr_sweep')} {error}, got {spec!r}") from None
+    return values
+
+
+def _expand_schedule(values: dict, where) -> dict:
+    """The nested spelling `lr_schedule: {name: step, decay_rate: 0.5}` as flat keys."""
+    nested = values.get("lr_schedule")
+    if not isinstance(nested, dict):
+        return values
+    values = {key: value for key, value in values.items() if key != "lr_schedule"}
+    for key, value in nested.items():
+        if key not in SCHEDULE_KEYS:
+            raise ConfigError(f"{where('lr_schedule')}: unknown key {key!r}; valid keys: "
+                              f"{', '.join(SCHEDULE_KEYS)}")
+        if SCHEDULE_KEYS[key] in values:
+            raise ConfigError(f"{where(SCHEDULE_KEYS[key])} is given twice")
+        values[SCHEDULE_KEYS[key]] = value
+    return values
+
+
 def check_values(values: dict, where) -> dict:
     """Normalise and check `values`; `where(key)` names the key's origin in error messages."""
+    values = _expand_schedule(_expand_lr_sweep(values, where), where)
     checked = {}
     for key, value in values.items():
         if key not in FIELDS:
-            raise ConfigError(f"{where(key)}: unknown key; valid keys: {', '.join(sorted(FIELDS))}")
+            valid = ", ".join(sorted([*FIELDS, "lr_sweep"]))
+            raise ConfigError(f"{where(key)}: unknown key; valid keys: {valid}")
+        if key in GRID_FIELDS:
+            checked[key] = _grid_items(key, value, where)
+            continue
         value = _normalise(key, value)
         problem = CHECKS[key](value)
         if problem:
@@ -160,11 +218,22 @@ def check_values(values: dict, where) -> dict:
     return checked
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading `1e-3` as a number (YAML 1.1 wants `1.0e-3`)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def load_yaml(path: str) -> dict:
     """Read a YAML experiment file into checked config values; errors name the file and key."""
     try:
         with open(path, encoding="utf-8") as stream:
-            values = yaml.safe_load(stream)
+            values = yaml.load(stream, Loader=_Loader)
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
     except yaml.YAMLError as error:

@@ -17,11 +17,19 @@ A history is a dict of this shape (schema version 1)::
                   "epoch_time_s": [...]},
       "test": {"loss": ..., "accuracy": ...} | null,
       "wall_time_s": float,
-      "diverged_at_epoch": int | null
+      "diverged_at_epoch": int | null,
+      "target": {"value": 0.98, "epoch": 3, "time_s": 12.3} | null,
+      "early_stopping": {"stopped_at_epoch": int | null, "best_epoch": int} | null
     }
 
 Every list in "history" has one entry per epoch. JSON has no NaN or Infinity,
-so a non-finite number is written as null.
+so a non-finite number is written as null. "lr" is the learning rate of the
+epoch's last update. The last two keys are optional (older files lack them):
+"target" is set once val_accuracy first reaches config["target"] (time_s: the
+training time until the end of that epoch), null if it never did or none was
+set; "early_stopping" is set when config["early_stopping"] is, once training
+ends: the epoch it stopped after (null if it ran to the end) and the best
+epoch (lowest val_loss), whose weights were restored and tested.
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ CONFIG_KEYS = (
     "subset",
     "validation_split",
 )
+OPTIONAL_KEYS = ("target", "early_stopping")  # each an object or null
 ENVIRONMENT_KEYS = ("python", "tensorflow", "keras", "device", "git_commit")
 # Keras's own metric names, plus what the history callback adds per epoch.
 HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "epoch_time_s")
@@ -78,6 +87,8 @@ def new_history(config: dict, environment: dict) -> dict:
         "test": None,
         "wall_time_s": 0.0,
         "diverged_at_epoch": None,
+        "target": None,
+        "early_stopping": None,
     }
 
 
@@ -175,6 +186,9 @@ def validate_history(history, source: str = "history") -> None:
     diverged_at = history["diverged_at_epoch"]
     if diverged_at is not None and (not isinstance(diverged_at, int) or diverged_at < 1):
         fail("diverged_at_epoch must be a positive integer or null")
+    for key in OPTIONAL_KEYS:
+        if history.get(key) is not None and not isinstance(history[key], dict):
+            fail(f"{key} must be an object or null")
 
 
 def _require_keys(section, keys, name, fail) -> None:

@@ -1,15 +1,14 @@
 """From a configuration to the list of runs: everything checked before anything is trained.
 
-`plan_experiment` validates optimizer names and hyperparameters, model, data
-files, output folder and free space, and works out each run's resolved config
-and folder. With `resume`, it finds the experiment to continue and checks that
-every run that already started did so with the same settings.
+`plan_experiment` validates optimizer names and hyperparameters, schedule,
+model, data files, output folder and free space, and works out each run's
+resolved config and folder (the grid: `training.grid`). With `resume`, it
+finds the experiment to continue and checks that every run that already
+started did so with the same settings.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +16,28 @@ from pathlib import Path
 
 import data
 import models
-import optimizers
 from training.checkpoint import checkpoint_bytes
 from training.config import ConfigError, ExperimentConfig
+from training.grid import (
+    chosen_hyperparameters,
+    grid_axes,
+    hyperparameter_grid,
+    optimizer_names,
+    run_folder_name,
+)
 from training.history import FILENAME, HistoryError, read_history
+from training.schedules import resolve_schedule
 
-# Base-class arguments that every optimizer accepts besides its own hyperparameters.
-COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+# Run-config keys added after the first release, and the values a history
+# without them ran with: such runs resume, and compare, as if they had them.
+ADDED_KEYS = {
+    "lr_schedule": {"name": "constant", "warmup_epochs": 0},
+    "l2": 0.0,
+    "dropout": None,
+    "batch_norm": True,
+    "early_stopping": None,
+    "target": None,
+}
 
 
 @dataclass(frozen=True)
@@ -51,28 +65,39 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
         raise ConfigError(
             f"unknown init {config.init!r}; choose from: {', '.join(models.INITIALIZERS)}"
         )
+    schedule = resolve_schedule(config)
     names = optimizer_names(config.optimizer)
-    resolved = {name: resolve_optimizer(name, config) for name in names}
+    chosen = chosen_hyperparameters(config)
+    grids = {name: hyperparameter_grid(name, chosen) for name in names}
     arrays = load_arrays(config)
     if config.subset is not None and config.subset > len(arrays["y_train"]):
         raise ConfigError(
             f"--subset {config.subset} is larger than the {len(arrays['y_train'])} training images"
         )
+    axes = grid_axes(chosen)
+    several_batch_sizes = len(config.batch_size) > 1
+    planned = []  # (run config, folder name) of every combination
+    for name in names:
+        for hyperparameters in grids[name]:
+            for batch_size in config.batch_size:
+                for seed in config.seed:
+                    planned.append((
+                        run_config(config, model, schedule, name, hyperparameters, batch_size,
+                                   seed),
+                        run_folder_name(name, hyperparameters, seed,
+                                        batch_size if several_batch_sizes else None, axes),
+                    ))
+    require_unique([folder_name for _, folder_name in planned])
     folder = find_experiment(config, model) if config.resume else new_experiment(config, model)
-    runs = [
-        Run(run_config(config, model, name, resolved[name], seed),
-            folder / run_folder_name(name, resolved[name], seed))
-        for name in names
-        for seed in config.seed
-    ]
+    runs = [Run(settings, folder / folder_name) for settings, folder_name in planned]
     if config.resume:
         check_resumable(runs)
     require_space(folder, model, info)
     return Plan(folder, runs, arrays)
 
 
-def run_config(config: ExperimentConfig, model: str, optimizer: str, hyperparameters: dict,
-               seed: int) -> dict:
+def run_config(config: ExperimentConfig, model: str, schedule: dict, optimizer: str,
+               hyperparameters: dict, batch_size, seed: int) -> dict:
     """The resolved config of one run, as its history records it: enough to repeat it."""
     return {
         "dataset": config.dataset,
@@ -80,71 +105,34 @@ def run_config(config: ExperimentConfig, model: str, optimizer: str, hyperparame
         "optimizer": optimizer,
         "optimizer_config": hyperparameters,
         "epochs": config.epochs,
-        "batch_size": config.batch_size,
+        "batch_size": batch_size,
         "seed": seed,
         "subset": config.subset,
         "validation_split": config.validation_split,
         "init": config.init,
+        "lr_schedule": schedule,
+        "l2": config.l2,
+        "dropout": config.dropout,
+        "batch_norm": config.batch_norm,
+        "early_stopping": config.early_stopping,
+        "target": config.target,
         "divergence_threshold": config.divergence_threshold,
         "data_dir": config.data_dir,
     }
 
 
-def optimizer_names(requested: tuple[str, ...]) -> list[str]:
-    """Expand 'all' and drop repeats, keeping the order given."""
-    names = []
-    for name in requested:
-        for expanded in optimizers.MISSION if name == "all" else (name,):
-            if expanded not in optimizers.OPTIMIZERS:
-                raise ConfigError(
-                    f"unknown optimizer {expanded!r}; choose from: "
-                    f"{', '.join(optimizers.OPTIMIZERS)}, or all"
-                )
-            if expanded not in names:
-                names.append(expanded)
-    return names
+def with_added_keys(config: dict) -> dict:
+    """A run config with the keys added since the first release at their old values."""
+    return {**ADDED_KEYS, **config}
 
 
-def resolve_optimizer(name: str, config: ExperimentConfig) -> dict:
-    """The hyperparameters optimizer `name` will run with: its defaults, then the ones set.
-
-    With several optimizers, a hyperparameter set on the command line goes to
-    each optimizer that has it; one that no registered optimizer has is an error.
-    """
-    own = optimizers.hyperparameters(name)
-    chosen = {**config.optimizer_config}
-    if config.learning_rate is not None:
-        chosen["learning_rate"] = config.learning_rate
-    known = all_hyperparameter_names()
-    unknown = sorted(set(chosen) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown optimizer hyperparameter {unknown[0]!r}; known: {', '.join(sorted(known))}"
-        )
-    accepted = {key: value for key, value in chosen.items()
-                if key in own or key in COMMON_OPTIMIZER_ARGUMENTS}
-    optimizers.get(name, **accepted)  # raises ValueError naming a bad value
-    return {**own, **accepted}
-
-
-def all_hyperparameter_names() -> set[str]:
-    """Every hyperparameter some registered optimizer accepts."""
-    names = set(COMMON_OPTIMIZER_ARGUMENTS)
-    for name in optimizers.OPTIMIZERS:
-        names.update(optimizers.hyperparameters(name))
-    return names
-
-
-def run_folder_name(optimizer: str, hyperparameters: dict, seed: int) -> str:
-    """`<optimizer>_lr<lr>[_<hash>]_seed<seed>`: the hash tells apart other hyperparameters."""
-    defaults = optimizers.hyperparameters(optimizer)
-    changed = {key: value for key, value in hyperparameters.items()
-               if key != "learning_rate" and defaults.get(key) != value}
-    name = f"{optimizer}_lr{hyperparameters['learning_rate']:g}"
-    if changed:
-        digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:6]
-        name += f"_{digest}"
-    return f"{name}_seed{seed}"
+def require_unique(folders: list[str]) -> None:
+    seen = set()
+    for name in folders:
+        if name in seen:
+            raise ConfigError(f"two runs of this grid would share the folder {name}; "
+                              "remove the repeated value")
+        seen.add(name)
 
 
 def load_arrays(config: ExperimentConfig) -> dict:
@@ -218,6 +206,7 @@ def check_resumable(runs: list[Run]) -> None:
             started = read_history(path)["config"]
         except HistoryError as error:
             raise ConfigError(f"--resume: {error}") from None
+        started = with_added_keys(started)
         for key, value in run.config.items():
             if started.get(key) != value:
                 raise ConfigError(

@@ -26,3 +26,21 @@ def write_mnist_npz(folder, train=120, test=40, seed=0):
 def tiny_mnist(tmp_path_factory):
     """A folder holding a 120 + 40 image mnist.npz, shared by the whole session."""
     return write_mnist_npz(tmp_path_factory.mktemp("tiny_mnist"))
+
+
+def write_noise_npz(folder, train=120, test=40, seed=0):
+    """A `mnist.npz` of random images with random labels: nothing generalises, so the
+    validation loss soon rises while the model memorises its training images."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(train + test, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=train + test).astype(np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / "mnist.npz", x_train=images[:train], y_train=labels[:train],
+             x_test=images[train:], y_test=labels[train:])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def noise_mnist(tmp_path_factory):
+    """A folder holding a 120 + 40 image mnist.npz of noise (for early stopping, plateaus)."""
+    return write_noise_npz(tmp_path_factory.mktemp("noise_mnist"))

@@ -79,11 +79,25 @@ def during_checkpoint_write(epoch):
     training.checkpoint.write_json_atomic = die_before_state
 
 
+def after_checkpoint(epoch):
+    """Kill once the checkpoint of `epoch` is complete, before training goes on or ends."""
+    save = training.checkpoint.save_checkpoint
+
+    def save_then_die(model, run_folder, number, callbacks=()):
+        folder = save(model, run_folder, number, callbacks)
+        if number == epoch:
+            kill()
+        return folder
+
+    training.checkpoint.save_checkpoint = save_then_die
+
+
 MOMENTS = {
     "during_epoch": lambda epoch: during_epoch(epoch, signal.SIGKILL),
     "after_history_write": after_history_write,
     "during_history_write": during_history_write,
     "during_checkpoint_write": during_checkpoint_write,
+    "after_checkpoint": after_checkpoint,
     "sigterm": lambda epoch: during_epoch(epoch, signal.SIGTERM),
     "sigint": lambda epoch: during_epoch(epoch, signal.SIGINT),
 }

@@ -14,7 +14,7 @@ def write(tmp_path, text, name="experiment.yaml"):
 
 def test_defaults_match_the_documented_cli():
     config = ExperimentConfig()
-    assert (config.optimizer, config.epochs, config.batch_size) == (("adam",), 50, 64)
+    assert (config.optimizer, config.epochs, config.batch_size) == (("adam",), 50, (64,))
     assert (config.seed, config.validation_split, config.learning_rate) == ((0,), 0.1, None)
 
 
@@ -23,7 +23,7 @@ def test_flags_override_yaml_which_overrides_defaults(tmp_path):
     path = write(tmp_path, text)
     config = train_model.parse_config(["--config", path, "--epochs", "3", "--beta_2", "0.95"])
     assert config.epochs == 3  # flag beats YAML
-    assert config.batch_size == 32  # YAML beats default
+    assert config.batch_size == (32,)  # YAML beats default
     assert config.validation_split == 0.1  # default kept
     assert config.optimizer_config == {"beta_2": 0.95, "amsgrad": True}  # merged key by key
 
@@ -38,7 +38,7 @@ def test_scalar_spellings_become_lists(tmp_path):
 
 def test_hyphenated_aliases_are_accepted():
     config = train_model.parse_config(["--batch-size", "16", "--validation-split", "0.2"])
-    assert (config.batch_size, config.validation_split) == (16, 0.2)
+    assert (config.batch_size, config.validation_split) == ((16,), 0.2)
 
 
 @pytest.mark.parametrize(
@@ -66,8 +66,20 @@ def test_optimizer_hyperparameters_from_flags(tokens, expected):
         ({"seed": [0, -1]}, "key 'seed' must be a non-negative integer"),
         ({"optimizer": []}, "key 'optimizer' must be a name or a non-empty list"),
         ({"device": "tpu"}, "key 'device' must be one of auto, cpu, gpu, got 'tpu'"),
-        ({"optimizer_config": {"beta_1": [1]}}, "entry 'beta_1' must map a name to a number"),
-        ({"learning_rat": 0.1}, "key 'learning_rat': unknown key; valid keys: batch_size"),
+        ({"optimizer_config": {"beta_1": {"a": 1}}}, "entry 'beta_1' must map a name to a number"),
+        ({"optimizer_config": {"beta_1": [[0.9]]}}, "entry 'beta_1' must map a name to a number"),
+        ({"learning_rat": 0.1}, "key 'learning_rat': unknown key; valid keys: batch_norm"),
+        ({"learning_rate": []}, "key 'learning_rate' must be a value or a non-empty list"),
+        ({"learning_rate": [0.1, -1]}, "key 'learning_rate' must be a number > 0, got -1.0"),
+        ({"batch_size": [32, "half"]}, "key 'batch_size' must be a positive integer or 'full'"),
+        ({"lr_schedule": "linear"}, "key 'lr_schedule' must be one of constant, step"),
+        ({"lr_schedule": {"name": "step", "rate": 0.5}}, "key 'lr_schedule': unknown key 'rate'"),
+        ({"early_stopping": 2.5}, "key 'early_stopping' must be a positive integer, got 2.5"),
+        ({"dropout": -0.1}, "key 'dropout' must be a number in [0, 1), got -0.1"),
+        ({"batch_norm": "no"}, "key 'batch_norm' must be true or false, got 'no'"),
+        ({"l2": "a lot"}, "key 'l2' must be a number >= 0, got 'a lot'"),
+        ({"target": 0}, "key 'target' must be a number in (0, 1], got 0.0"),
+        ({"lr_sweep": "1e-4:1e-1"}, "key 'lr_sweep' must be LOW:HIGH:N"),
     ],
 )
 def test_bad_values_name_the_file_and_key(tmp_path, values, message):
@@ -112,3 +124,19 @@ def test_every_shipped_config_file_loads():
     }
     for path in files:
         resolve(load_yaml(str(path)), {})
+
+
+def test_yaml_reads_numbers_written_without_a_dot(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e-3 as a string; experiment files mean the number.
+    path = write(tmp_path, "learning_rate: [1e-3, 5E-2, 1.0e-4]\nl2: 1e-5\nexperiment: 1e3x\n")
+    assert load_yaml(path) == {"learning_rate": (0.001, 0.05, 0.0001), "l2": 1e-05,
+                               "experiment": "1e3x"}
+
+
+def test_grid_values_and_flags(tmp_path):
+    path = write(tmp_path, "learning_rate: [0.1, 0.01, 0.1]\nbatch_size: [full, 32]\n")
+    assert load_yaml(path) == {"learning_rate": (0.1, 0.01), "batch_size": ("full", 32)}
+    config = train_model.parse_config(["--learning_rate", "0.1,0.01", "--batch_size", "full,8",
+                                       "--batch_norm", "false", "--early-stopping", "3"])
+    assert (config.learning_rate, config.batch_size) == ((0.1, 0.01), ("full", 8))
+    assert (config.batch_norm, config.early_stopping) == (False, 3)

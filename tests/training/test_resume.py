@@ -183,3 +183,53 @@ def test_no_room_for_a_checkpoint_is_refused(tiny_mnist, tmp_path, monkeypatch, 
                         lambda path: usage._replace(free=1000))
     assert train_model.main(arguments(tiny_mnist, tmp_path)) == 2
     assert "not enough free space" in capsys.readouterr().err
+
+
+# A killed run with a schedule, a plateau or early stopping resumes to the history of an
+# uninterrupted one: the schedule runs on the restored step count, and the callbacks'
+# counters, best value and best weights come back from the checkpoint.
+# scenario: (data set fixture, flags, epoch killed in, or None: chosen by where it stops)
+SCENARIOS = {
+    "step-schedule-warmup": ("tiny_mnist", ["--optimizer", "sgd", "--learning_rate", "0.1",
+                                            "--lr_schedule", "step", "--warmup_epochs", "1"], 3),
+    "plateau": ("noise_mnist", ["--optimizer", "adam", "--lr_schedule", "plateau",
+                                "--lr_patience", "1"], 5),
+    "early-stopping": ("noise_mnist", ["--optimizer", "adam", "--early_stopping", "2"], None),
+}
+
+
+def scenario_arguments(data_dir, output, flags):
+    return ["--model", "mlp", "--batch_size", "16", "--epochs", "6", "--quiet",
+            "--data_dir", str(data_dir), "--output_dir", str(output), "--experiment", "exp",
+            *flags]
+
+
+def kill_and_resume(data_dir, output, flags, moment, epoch):
+    result = crash(moment, epoch, scenario_arguments(data_dir, output, flags))
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+    assert train_model.main(scenario_arguments(data_dir, output, [*flags, "--resume"])) == 0
+    return read_history(only_history(output))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_killed_run_resumes_exactly_with_schedules_and_stopping(request, tmp_path, scenario):
+    fixture, flags, killed_in = SCENARIOS[scenario]
+    data_dir = request.getfixturevalue(fixture)
+    assert train_model.main(scenario_arguments(data_dir, tmp_path / "whole", flags)) == 0
+    whole = read_history(only_history(tmp_path / "whole"))
+    rates = whole["history"]["lr"]
+    if killed_in is None:
+        # Killed while counting epochs without improvement, and once more after the
+        # checkpoint of the epoch that decided to stop, before the best weights came back.
+        stop = whole["early_stopping"]["stopped_at_epoch"]
+        assert whole["status"] == "early_stopped"
+        assert whole["early_stopping"]["best_epoch"] < stop - 1
+        kills = [("during_epoch", stop), ("after_checkpoint", stop)]
+    else:
+        # The rate changes after the epoch killed in: the resumed run must get it right.
+        assert rates[killed_in] < rates[killed_in - 1]
+        kills = [("during_epoch", killed_in)]
+    for number, (moment, epoch) in enumerate(kills):
+        resumed = kill_and_resume(data_dir, tmp_path / f"killed{number}", flags, moment, epoch)
+        assert repeatable(resumed) == repeatable(whole), moment
+        assert resumed["early_stopping"] == whole["early_stopping"]

@@ -1,0 +1,122 @@
+"""The runs of an experiment: the cartesian product of its grid axes, and their names.
+
+Axes: optimizers, then each optimizer's hyperparameter grid (the learning
+rates, and any hyperparameter given as a list), then batch sizes, then seeds.
+Every combination runs once. A run's folder is
+
+    <optimizer>_lr<lr>[_bs<batch>][_<name><value>...][_<hash>]_seed<seed>
+
+with `_bs<batch>` only when the experiment has several batch sizes,
+`_<name><value>` for every other hyperparameter that is a grid axis, and a
+short hash telling apart any remaining hyperparameters that differ from the
+optimizer's defaults (an experiment without grids keeps the names it always had).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+
+import optimizers
+from training.config import ConfigError, ExperimentConfig
+
+# Base-class arguments that every optimizer accepts besides its own hyperparameters.
+COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+
+
+def optimizer_names(requested: tuple[str, ...]) -> list[str]:
+    """Expand 'all' and drop repeats, keeping the order given."""
+    names = []
+    for name in requested:
+        for expanded in optimizers.MISSION if name == "all" else (name,):
+            if expanded not in optimizers.OPTIMIZERS:
+                raise ConfigError(
+                    f"unknown optimizer {expanded!r}; choose from: "
+                    f"{', '.join(optimizers.OPTIMIZERS)}, or all"
+                )
+            if expanded not in names:
+                names.append(expanded)
+    return names
+
+
+def chosen_hyperparameters(config: ExperimentConfig) -> dict:
+    """The hyperparameters set by flags or YAML, learning rate first; lists are grid axes."""
+    chosen = dict(config.optimizer_config)
+    if config.learning_rate is not None:
+        chosen.pop("learning_rate", None)
+        chosen = {"learning_rate": list(config.learning_rate), **chosen}
+    known = all_hyperparameter_names()
+    unknown = sorted(set(chosen) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown optimizer hyperparameter {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    return {key: list(dict.fromkeys(value)) if isinstance(value, (list, tuple)) else value
+            for key, value in chosen.items()}
+
+
+def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
+    """Optimizer `name`'s resolved hyperparameters at every point of its grid.
+
+    Each optimizer takes the chosen hyperparameters it has (and the common
+    base arguments); its own defaults fill in the rest.
+    """
+    own = optimizers.hyperparameters(name)
+    accepted = {key: value for key, value in chosen.items()
+                if key in own or key in COMMON_OPTIMIZER_ARGUMENTS}
+    axes = {key: value for key, value in accepted.items() if isinstance(value, list)}
+    points = []
+    for values in itertools.product(*axes.values()):
+        setting = {**accepted, **dict(zip(axes, values, strict=True))}
+        check_clipping(setting)
+        optimizers.get(name, **setting)  # raises ValueError naming a bad value
+        points.append({**own, **setting})
+    return points
+
+
+def check_clipping(setting: dict) -> None:
+    """Keras ignores a clipping bound <= 0 without a word; refuse it instead."""
+    for key in CLIPPING:
+        value = setting.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ConfigError(f"--{key} must be a number > 0, got {value!r}")
+
+
+def all_hyperparameter_names() -> set[str]:
+    """Every hyperparameter some registered optimizer accepts."""
+    names = set(COMMON_OPTIMIZER_ARGUMENTS)
+    for name in optimizers.OPTIMIZERS:
+        names.update(optimizers.hyperparameters(name))
+    return names
+
+
+def grid_axes(chosen: dict) -> list[str]:
+    """The hyperparameters other than the learning rate that take several values."""
+    return [key for key, value in chosen.items()
+            if key != "learning_rate" and isinstance(value, list) and len(value) > 1]
+
+
+def run_folder_name(optimizer: str, hyperparameters: dict, seed: int, batch_size=None,
+                    axes=()) -> str:
+    """The folder of one run (see the module docstring); `batch_size` None leaves it out."""
+    defaults = optimizers.hyperparameters(optimizer)
+    name = f"{optimizer}_lr{hyperparameters['learning_rate']:g}"
+    if batch_size is not None:
+        name += f"_bs{batch_size}"
+    for key in axes:
+        if key in hyperparameters:
+            name += f"_{key}{_text(hyperparameters[key])}"
+    changed = {key: value for key, value in hyperparameters.items()
+               if key != "learning_rate" and key not in axes and defaults.get(key) != value}
+    if changed:
+        digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:6]
+        name += f"_{digest}"
+    return f"{name}_seed{seed}"
+
+
+def _text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
