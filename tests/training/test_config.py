@@ -120,7 +120,7 @@ def test_every_shipped_config_file_loads():
     files = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
     assert {path.name for path in files} >= {
         "mnist_cnn.yaml", "fashion_mnist_cnn.yaml", "cifar10_cnn.yaml",
-        "compare_all.yaml", "smoke.yaml",
+        "compare_all.yaml", "smoke.yaml", "lr_sweep.yaml",
     }
     for path in files:
         resolve(load_yaml(str(path)), {})
