@@ -114,14 +114,18 @@ def describe_environment(device: str) -> dict:
 
 
 def git_commit() -> str | None:
+    """HEAD's commit, with "+dirty" when tracked files differ from it; None outside git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
     try:
-        result = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
-        )
+        commit = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout.strip() or None
+    if not commit:
+        return None
+    return commit + "+dirty" if dirty else commit
 
 
 def describe_run(config: dict) -> str:

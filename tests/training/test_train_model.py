@@ -246,3 +246,25 @@ def test_the_tiny_data_is_learnable(tiny_mnist):
         x, y = arrays["x_train"], arrays["y_train"]
     rows = x.mean(axis=2).argmax(axis=1)
     assert np.array_equal((rows - 2) // 2, y)
+
+
+def test_git_commit_names_head_and_marks_uncommitted_changes(tmp_path, monkeypatch):
+    from training import runner
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t",
+                        *args], check=True, capture_output=True)
+
+    monkeypatch.setattr(runner, "PROJECT_ROOT", tmp_path)
+    assert runner.git_commit() is None  # not a repository
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert runner.git_commit() == head
+    (tmp_path / "untracked.txt").write_text("results are not code\n")
+    assert runner.git_commit() == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert runner.git_commit() == head + "+dirty"
