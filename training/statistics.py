@@ -137,11 +137,12 @@ def compare_with_best(samples: list[dict]) -> list[Comparison]:
     """One Comparison per configuration; `samples[i]` maps seed -> value (e.g. test accuracy).
 
     The best has the highest mean; the others are tested against it as the
-    module docstring says. Configurations without values get no verdict.
+    module docstring says. Configurations without values get no verdict, and
+    neither does a lone configuration with values: it has nothing to be best of.
     """
     samples = [_finite_values(sample) for sample in samples]
     means = [statistics.fmean(sample.values()) if sample else -math.inf for sample in samples]
-    if not any(samples):
+    if sum(1 for sample in samples if sample) < 2:
         return [Comparison() for _ in samples]
     best = means.index(max(means))
     return [

@@ -23,7 +23,8 @@ value, +- the sample standard deviation (ddof=1), blank with a single value):
                           to 0-100% (blank with one seed)
     vs best               "best" for the configuration with the highest mean test
                           accuracy; "≈ best" where a test cannot tell it from
-                          the best at the 5% level, "< best" where it can (below)
+                          the best at the 5% level, "< best" where it can (below);
+                          blank when only one configuration has a test accuracy
     time (s)              wall_time_s, the run's training time
     epochs to X%          only with a target: the first epoch whose validation
     time to X% (s)        accuracy is >= target, and the summed epoch_time_s up to

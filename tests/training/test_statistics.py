@@ -89,6 +89,11 @@ def test_one_seed_or_no_values_get_no_verdict():
     assert statistics.compare_with_best([{}, {}]) == [Comparison(), Comparison()]
 
 
+def test_a_lone_configuration_is_not_called_best():
+    assert statistics.compare_with_best([BEST_BY_SEED]) == [Comparison()]
+    assert statistics.compare_with_best([BEST_BY_SEED, {}]) == [Comparison(), Comparison()]
+
+
 def test_identical_runs_are_not_distinguishable_and_a_constant_gap_is():
     shifted = {seed: value - 0.01 for seed, value in BEST_BY_SEED.items()}
     verdicts = [c.verdict for c in statistics.compare_with_best([BEST_BY_SEED, BEST_BY_SEED])]
