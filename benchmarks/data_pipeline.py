@@ -2,8 +2,11 @@
 
 Claim under test: on these CPU machines, handing `model.fit` the preprocessed
 float32 numpy arrays is as fast as a `tf.data.Dataset.from_tensor_slices(...)
-.shuffle().batch().prefetch(AUTOTUNE)` pipeline for a small MNIST convnet, so
-the training code can keep the simpler numpy path. Both variants shuffle every
+.shuffle().batch().prefetch(AUTOTUNE)` pipeline for a small MNIST convnet: the
+input is not the bottleneck either way. (The training loop uses tf.data,
+`training/pipeline.py`, because a resumed run needs each epoch's order fixed by
+(seed, epoch); `benchmarks/harness_overhead.py` times that loop against a bare
+`fit` on arrays.) Both variants shuffle every
 epoch with the same batch size; each fit gets a fresh model with the same seed.
 The first epoch of every fit (graph tracing) is left out; the variants alternate
 over rounds so drift in machine load hits both. Reported: median, mean and
@@ -15,6 +18,14 @@ or the real MNIST files from --data_dir; both go through data.preprocess.
 
     python benchmarks/data_pipeline.py
     python benchmarks/data_pipeline.py --data_dir ../shared/data/mnist-subset
+
+`--load NAME` instead times `data.load_dataset(NAME, --data_dir)` alone (median
+of 5 loads: reading, decoding and checking the files), the other half of "is
+the data the bottleneck":
+
+    python benchmarks/data_pipeline.py --load mnist --data_dir ../shared/data/mnist-subset
+    python benchmarks/data_pipeline.py --load cifar10 --data_dir ../shared/data/cifar10-subset
+    python benchmarks/data_pipeline.py --load fashion_mnist    # Debian's package
 """
 
 from __future__ import annotations
@@ -113,14 +124,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="fits per variant (2)")
     parser.add_argument("--batch_size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--load", choices=list(data.DATASETS),
+                        help="only time load_dataset(LOAD, --data_dir), median of 5")
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch of every fit is dropped")
     return args
 
 
+def time_loading(name: str, data_dir: str | None, repeats: int = 5) -> int:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        (x, _), (x_test, _) = data.load_dataset(name, data_dir, download=False)
+        times.append(time.perf_counter() - started)
+    print(f"load_dataset({name!r}, {data_dir!r}): train {x.shape}, test {x_test.shape}, "
+          f"median {statistics.median(times):.3f} s over {repeats} loads")
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.load:
+        return time_loading(args.load, args.data_dir)
     x, y = load_images(args)
     source = args.data_dir or "synthetic"
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
