@@ -70,36 +70,26 @@ class Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
-def comma_list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(","))
+def comma_separated(parse_one, expected: str):
+    """An argparse type: one value, or a comma list of values, each read by `parse_one`."""
+    def parse(text: str) -> tuple:
+        try:
+            return tuple(parse_one(part.strip()) for part in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {expected} or a comma list of them, got {text!r}"
+            ) from None
+    return parse
 
 
-def seed_list(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer or a comma list of integers, got {text!r}"
-        ) from None
+def integer_or_full(text: str):
+    return text if text == "full" else int(text)
 
 
-def float_list(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number or a comma list of numbers, got {text!r}"
-        ) from None
-
-
-def batch_size_list(text: str) -> tuple:
-    try:
-        return tuple(part.strip() if part.strip() == "full" else int(part)
-                     for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, 'full' or a comma list of them, got {text!r}"
-        ) from None
+comma_list = comma_separated(str, "a name")
+seed_list = comma_separated(int, "an integer")
+float_list = comma_separated(float, "a number")
+batch_size_list = comma_separated(integer_or_full, "a positive integer, 'full'")
 
 
 def boolean(text: str) -> bool:

@@ -153,7 +153,7 @@ BAD_INPUTS = [
     (["--validation_split", "0"], "--validation_split must be a number in (0, 1), got 0.0"),
     (["--optimizer", "momentum", "--momentum", "1.5"], "1.5"),
     (["--betaa", "0.5"], "unknown optimizer hyperparameter 'betaa'; known:"),
-    (["--seed", "a,b"], "expected an integer or a comma list of integers, got 'a,b'"),
+    (["--seed", "a,b"], "expected an integer or a comma list of them, got 'a,b'"),
     (["--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
     (["--epochs", "ten"], "argument --epochs: invalid int value: 'ten'"),
     (["--batch_size", "half"], "--batch-size: expected a positive integer, 'full' or a comma"),
