@@ -9,6 +9,7 @@ started did so with the same settings.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,17 +77,15 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
         )
     axes = grid_axes(chosen)
     several_batch_sizes = len(config.batch_size) > 1
-    planned = []  # (run config, folder name) of every combination
-    for name in names:
-        for hyperparameters in grids[name]:
-            for batch_size in config.batch_size:
-                for seed in config.seed:
-                    planned.append((
-                        run_config(config, model, schedule, name, hyperparameters, batch_size,
-                                   seed),
-                        run_folder_name(name, hyperparameters, seed,
-                                        batch_size if several_batch_sizes else None, axes),
-                    ))
+    combinations = [(name, hyperparameters, batch_size, seed)
+                    for name in names for hyperparameters in grids[name]
+                    for batch_size, seed in itertools.product(config.batch_size, config.seed)]
+    planned = [  # (run config, folder name) of every combination
+        (run_config(config, model, schedule, name, hyperparameters, batch_size, seed),
+         run_folder_name(name, hyperparameters, seed,
+                         batch_size if several_batch_sizes else None, axes))
+        for name, hyperparameters, batch_size, seed in combinations
+    ]
     require_unique([folder_name for _, folder_name in planned])
     folder = find_experiment(config, model) if config.resume else new_experiment(config, model)
     runs = [Run(settings, folder / folder_name) for settings, folder_name in planned]
