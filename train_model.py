@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from training.config import (
+from experiments.config import (
     DEVICES,
     SCHEDULES,
     ConfigError,
@@ -212,7 +212,7 @@ def parse_config(argv):
 
 
 def read_run_config(path: str) -> dict:
-    from training.history import HistoryError, read_history
+    from analysis.history import HistoryError, read_history
 
     try:
         return read_history(path)["config"]

@@ -33,9 +33,9 @@ import tensorflow as tf  # noqa: E402
 import data  # noqa: E402
 import models  # noqa: E402
 import optimizers  # noqa: E402
+from experiments.config import ExperimentConfig  # noqa: E402
+from experiments.plan import Run  # noqa: E402
 from training import runner  # noqa: E402
-from training.config import ExperimentConfig  # noqa: E402
-from training.plan import Run  # noqa: E402
 
 
 def help_time(repeats: int) -> float:

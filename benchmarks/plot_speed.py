@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import matplotlib  # noqa: E402
 
 import plot_results  # noqa: E402
-from training.history import FILENAME, new_history, write_history  # noqa: E402
+from analysis.history import FILENAME, new_history, write_history  # noqa: E402
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw", "nadam")
 

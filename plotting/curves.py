@@ -24,8 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis.grouping import Configuration
 from plotting.style import optimizer_color, optimizer_marker, shade
-from training.grouping import Configuration
 
 METRICS = ("loss", "accuracy", "lr")
 CHOICES = (*METRICS, "both")  # "both": loss and accuracy

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from training.history import default_file_mode
+from analysis.history import default_file_mode
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.history import HistoryError, find_history_files, read_history
 from plotting.style import optimizer_sort_key
-from training.history import HistoryError, find_history_files, read_history
 
 ALL = "all"
 MAX_LISTED = 12  # names listed in an error before "... and N more"

@@ -27,11 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from analysis.grouping import Configuration, group_by_configuration
+from analysis.statistics import finite
 from plotting.curves import configuration_colors, percent_tick, wrap_title
 from plotting.runs import SelectionError
 from plotting.style import optimizer_marker
-from training.grouping import Configuration, group_by_configuration
-from training.statistics import finite
 
 WHICH = ("best", "final")
 WIDTH, HEIGHT = 6.5, 4.5  # inches

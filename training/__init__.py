@@ -1,5 +1,4 @@
-"""Training side of the toolkit: configuration, the one training loop, history files.
+"""One training run: the loop, its callbacks, checkpoints, input pipeline and schedules.
 
-Importing this package imports nothing heavy: `history` and `summary` are pure
-Python so that results can be read without TensorFlow.
+Importing this package imports nothing heavy; its modules import TensorFlow/Keras.
 """

@@ -8,7 +8,7 @@ import time
 
 import keras
 
-from training.history import write_history
+from analysis.history import write_history
 
 
 def current_learning_rate(optimizer) -> float:

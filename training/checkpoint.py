@@ -27,7 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.history import write_json_atomic
+from analysis.history import write_json_atomic
 
 FOLDER = "checkpoints"
 WEIGHTS = "model.weights.h5"

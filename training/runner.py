@@ -1,7 +1,7 @@
 """The one training loop: data -> model -> optimizer -> `model.fit` with callbacks.
 
 `run_experiment(config)` checks everything before it writes anything (see
-`training.plan`), then trains every run of the grid (optimizers, learning rates,
+`experiments.plan`), then trains every run of the grid (optimizers, learning rates,
 batch sizes, seeds), one after another, into one experiment folder, and ends
 with the comparison table.
 Each run writes its history and a checkpoint after every epoch, so an
@@ -26,17 +26,8 @@ from keras.optimizers.schedules import LearningRateSchedule  # noqa: E402
 import data  # noqa: E402
 import models  # noqa: E402
 import optimizers  # noqa: E402
-from training import summary  # noqa: E402
-from training.callbacks import EarlyStop, HistoryWriter, Plateau  # noqa: E402
-from training.checkpoint import (  # noqa: E402
-    Checkpointer,
-    latest_checkpoint,
-    remove_checkpoints,
-    restore_checkpoint,
-)
-from training.config import ConfigError, ExperimentConfig  # noqa: E402
-from training.guard import Interrupted, experiment_lock, interruptible  # noqa: E402
-from training.history import (  # noqa: E402
+from analysis import summary  # noqa: E402
+from analysis.history import (  # noqa: E402
     FILENAME,
     FINISHED_STATUSES,
     HistoryError,
@@ -44,8 +35,17 @@ from training.history import (  # noqa: E402
     read_history,
     write_history,
 )
+from experiments.config import ConfigError, ExperimentConfig  # noqa: E402
+from experiments.guard import Interrupted, experiment_lock, interruptible  # noqa: E402
+from experiments.plan import Run, plan_experiment, with_added_keys  # noqa: E402
+from training.callbacks import EarlyStop, HistoryWriter, Plateau  # noqa: E402
+from training.checkpoint import (  # noqa: E402
+    Checkpointer,
+    latest_checkpoint,
+    remove_checkpoints,
+    restore_checkpoint,
+)
 from training.pipeline import steps_per_epoch, training_batches  # noqa: E402
-from training.plan import Run, plan_experiment, with_added_keys  # noqa: E402
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ import keras
 from keras import ops
 from keras.optimizers import schedules
 
-from training.config import ConfigError, ExperimentConfig
+from experiments.config import ConfigError, ExperimentConfig
 
 DEFAULT_DECAY_RATE = 0.5
 DEFAULT_PATIENCE = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from training.history import FILENAME, new_history, write_history
+from analysis.history import FILENAME, new_history, write_history
 
 ENVIRONMENT = {
     "python": "3.11.7",

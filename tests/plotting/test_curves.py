@@ -5,10 +5,10 @@ import pytest
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgb
 
+from analysis.summary import group_by_configuration
 from plotting.curves import draw_curves, wrap_title
 from plotting.style import OPTIMIZER_COLORS, optimizer_color
 from tests.plotting.histories import make_history
-from training.summary import group_by_configuration
 
 
 def figure_of(histories, **options):

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import analysis.history  # noqa: E402
 import train_model  # noqa: E402
 import training.callbacks  # noqa: E402
 import training.checkpoint  # noqa: E402
-import training.history  # noqa: E402
 
 
 def kill(signal_number=signal.SIGKILL):
@@ -55,7 +55,7 @@ def after_history_write(epoch):
 
 def during_history_write(epoch):
     """Kill after half of the history of `epoch` went into the temporary file."""
-    write = training.history.write_json_atomic
+    write = analysis.history.write_json_atomic
 
     def write_half_then_die(path, payload):
         if payload.get("history", {}).get("epoch") and len(payload["history"]["epoch"]) == epoch:
@@ -64,7 +64,7 @@ def during_history_write(epoch):
             kill()
         write(path, payload)
 
-    training.history.write_json_atomic = write_half_then_die
+    analysis.history.write_json_atomic = write_half_then_die
 
 
 def during_checkpoint_write(epoch):

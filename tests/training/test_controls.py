@@ -9,7 +9,7 @@ import pytest
 
 import optimizers
 import train_model
-from training.history import read_history
+from analysis.history import read_history
 
 
 def train(data_dir, output, *flags, experiment="exp"):
@@ -48,7 +48,7 @@ def test_global_clipnorm_and_clipvalue():
 
 
 def test_clipping_from_the_command_line_is_recorded(tiny_mnist, tmp_path):
-    from training.plan import plan_experiment
+    from experiments.plan import plan_experiment
 
     config = train_model.parse_config(["--optimizer", "sgd,adam", "--clipnorm", "1.5",
                                        "--data_dir", str(tiny_mnist),
@@ -58,8 +58,8 @@ def test_clipping_from_the_command_line_is_recorded(tiny_mnist, tmp_path):
 
 
 def test_new_settings_are_recorded_and_from_history_repeats_them(tiny_mnist, tmp_path):
-    from training.config import resolve, values_from_run
-    from training.plan import plan_experiment
+    from experiments.config import resolve, values_from_run
+    from experiments.plan import plan_experiment
 
     flags = ["--lr_schedule", "exponential", "--lr_decay_rate", "0.8", "--warmup_epochs", "1",
              "--l2", "1e-4", "--dropout", "0.3", "--batch_norm", "false", "--early_stopping",

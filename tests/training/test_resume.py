@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import train_model
+from analysis.history import read_history
+from experiments.guard import LOCK
 from training.checkpoint import FOLDER, latest_checkpoint
-from training.guard import LOCK
-from training.history import read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("crash_driver.py")
@@ -176,10 +176,10 @@ def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tiny_mnist, tmp_path,
 def test_no_room_for_a_checkpoint_is_refused(tiny_mnist, tmp_path, monkeypatch, capsys):
     import shutil
 
-    import training.plan
+    import experiments.plan
 
     usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(training.plan.shutil, "disk_usage",
+    monkeypatch.setattr(experiments.plan.shutil, "disk_usage",
                         lambda path: usage._replace(free=1000))
     assert train_model.main(arguments(tiny_mnist, tmp_path)) == 2
     assert "not enough free space" in capsys.readouterr().err

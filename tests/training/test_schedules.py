@@ -6,7 +6,7 @@ import keras
 import pytest
 
 import train_model
-from training.history import read_history
+from analysis.history import read_history
 
 TRAIN = 120 - 12  # the tiny set's images less round(0.1 * 120) held out for validation
 BATCH = 16

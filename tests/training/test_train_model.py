@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import train_model
-from training.history import CONFIG_KEYS, ENVIRONMENT_KEYS, HISTORY_KEYS, read_history
+from analysis.history import CONFIG_KEYS, ENVIRONMENT_KEYS, HISTORY_KEYS, read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +86,7 @@ def test_every_optimizer_runs_with_every_seed(tiny_mnist, tmp_path, capsys):
 
 
 def test_hyperparameter_flags_reach_only_the_optimizers_that_have_them(tiny_mnist, tmp_path):
-    from training.plan import plan_experiment
+    from experiments.plan import plan_experiment
 
     config = train_model.parse_config([
         "--optimizer", "momentum,adam", "--momentum", "0.5", "--beta_2", "0.875",

@@ -6,9 +6,9 @@ import math
 import pytest
 
 import train_model
-from training.config import ConfigError, load_yaml, parse_lr_sweep
-from training.history import new_history, write_history
-from training.plan import plan_experiment
+from analysis.history import new_history, write_history
+from experiments.config import ConfigError, load_yaml, parse_lr_sweep
+from experiments.plan import plan_experiment
 
 
 def plan(tiny_mnist, tmp_path, *flags, yaml_text=None):

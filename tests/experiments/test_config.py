@@ -3,7 +3,7 @@
 import pytest
 
 import train_model
-from training.config import ConfigError, ExperimentConfig, check_values, load_yaml, resolve
+from experiments.config import ConfigError, ExperimentConfig, check_values, load_yaml, resolve
 
 
 def write(tmp_path, text, name="experiment.yaml"):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from training import statistics
-from training.statistics import BEST, BETTER, SAME, WORSE, Comparison
+from analysis import statistics
+from analysis.statistics import BEST, BETTER, SAME, WORSE, Comparison
 
 # Student-t 0.975 quantiles as printed in published tables (NIST/SEMATECH e-Handbook
 # 1.3.6.7.2; Abramowitz & Stegun table 26.10 for 40, 60, 120).

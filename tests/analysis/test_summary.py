@@ -5,8 +5,8 @@ import csv
 import numpy as np
 import pytest
 
+from analysis import summary
 from tests.plotting.histories import make_history
-from training import summary
 
 
 def seeds_of(optimizer, accuracies, val_accuracies, tests, times, **config):

@@ -5,7 +5,7 @@ the end of an experiment and writes it beside the runs; `plot_results.py --table
 prints and writes the same table from the history files.
 
 Runs whose configs are equal except for `seed` form one configuration
-(`training.grouping`). A row's label is the optimizer name, plus the settings
+(`analysis.grouping`). A row's label is the optimizer name, plus the settings
 that differ between the configurations sharing that optimizer, e.g.
 `adam (learning_rate=0.01)`.
 
@@ -43,7 +43,7 @@ runs alike (initialisation, data order), so smaller gaps are detected than by
 comparing the two intervals. Without two shared seeds it falls back to Welch's
 unpaired t-test (needs two seeds on each side); with one seed no verdict is
 given. "Not distinguishable" is not "equal": with 3 seeds only large gaps show.
-Quantiles and formulas: `training.statistics`.
+Quantiles and formulas: `analysis.statistics`.
 
 `summary.csv` keeps the same rows with raw numbers (accuracies as fractions, as
 in the history files) and always the same columns, `CSV_COLUMNS`; the target
@@ -54,9 +54,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from training.grouping import Configuration, group_by_configuration
-from training.history import STATUSES
-from training.statistics import (
+from analysis.grouping import Configuration, group_by_configuration
+from analysis.history import STATUSES
+from analysis.statistics import (
     Comparison,
     Statistic,
     compare_with_best,
@@ -64,8 +64,8 @@ from training.statistics import (
     finite,
 )
 
-# The table's text, Markdown and CSV forms live in training.tables; callers reach them here.
-from training.tables import (  # noqa: F401
+# The table's text, Markdown and CSV forms live in analysis.tables; callers reach them here.
+from analysis.tables import (  # noqa: F401
     CSV_COLUMNS,
     format_csv,
     format_markdown,

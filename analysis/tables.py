@@ -1,6 +1,6 @@
-"""The results table as text, Markdown and CSV, from the rows of `training.summary`.
+"""The results table as text, Markdown and CSV, from the rows of `analysis.summary`.
 
-Pure Python. The columns are described in `training.summary`; `summary.csv`
+Pure Python. The columns are described in `analysis.summary`; `summary.csv`
 keeps the same rows with raw numbers under `CSV_COLUMNS`.
 """
 
@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from training.history import write_text_atomic
-from training.statistics import Statistic
+from analysis.history import write_text_atomic
+from analysis.statistics import Statistic
 
 if TYPE_CHECKING:
-    from training.summary import Row
+    from analysis.summary import Row
 
 CSV_COLUMNS = (
     "label",

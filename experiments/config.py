@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from training import checks
+from experiments import checks
 
 DEVICES = ("auto", "cpu", "gpu")
 # Learning-rate schedules by name; training/schedules.py builds them.

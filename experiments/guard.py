@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 
-from training.config import ConfigError
+from experiments.config import ConfigError
 
 LOCK = ".lock"
 

@@ -19,7 +19,7 @@ import itertools
 import json
 
 import optimizers
-from training.config import ConfigError, ExperimentConfig
+from experiments.config import ConfigError, ExperimentConfig
 
 # Base-class arguments that every optimizer accepts besides its own hyperparameters.
 COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")

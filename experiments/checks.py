@@ -1,7 +1,7 @@
 """The small predicates the configuration fields are checked with (pure Python).
 
 Each returns None for an allowed value, or the rule it breaks ("must be a
-positive integer"); `training.config` adds where the value came from and the
+positive integer"); `experiments.config` adds where the value came from and the
 value itself, so that every message is one line naming the flag or file and key.
 """
 

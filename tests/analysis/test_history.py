@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from analysis import history as schema
 from tests.plotting.histories import make_history
-from training import history as schema
 
 
 def test_round_trip_keeps_every_value(tmp_path):

@@ -2,7 +2,7 @@
 
 `plan_experiment` validates optimizer names and hyperparameters, schedule,
 model, data files, output folder and free space, and works out each run's
-resolved config and folder (the grid: `training.grid`). With `resume`, it
+resolved config and folder (the grid: `experiments.grid`). With `resume`, it
 finds the experiment to continue and checks that every run that already
 started did so with the same settings.
 """
@@ -17,16 +17,16 @@ from pathlib import Path
 
 import data
 import models
-from training.checkpoint import checkpoint_bytes
-from training.config import ConfigError, ExperimentConfig
-from training.grid import (
+from analysis.history import FILENAME, HistoryError, read_history
+from experiments.config import ConfigError, ExperimentConfig
+from experiments.grid import (
     chosen_hyperparameters,
     grid_axes,
     hyperparameter_grid,
     optimizer_names,
     run_folder_name,
 )
-from training.history import FILENAME, HistoryError, read_history
+from training.checkpoint import checkpoint_bytes
 from training.schedules import resolve_schedule
 
 # Run-config keys added after the first release, and the values a history
