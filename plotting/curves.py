@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.grouping import Configuration
+from plotting.layout import finish_layout
 from plotting.style import optimizer_color, optimizer_marker, shade
 
 METRICS = ("loss", "accuracy", "lr")
@@ -38,9 +39,7 @@ FLAGGED_STATUSES = ("diverged", "interrupted", "running", "failed")
 PANEL_WIDTH, PANEL_HEIGHT = 5.5, 4.0  # inches per panel
 MARKER_SIZE = 5
 MARKERS_PER_LINE = 10
-LEGEND_ROW = 0.28  # inches per row of the legend below the panels
-LEGEND_COLUMNS_PER_PANEL = 3
-CHARACTERS_PER_INCH = 10  # of a title at matplotlib's default size (large, 12 pt)
+LEGEND_COLUMNS_PER_PANEL = 3  # at most; fewer when the labels are too wide for them
 
 
 def draw_curves(
@@ -61,32 +60,16 @@ def draw_curves(
         raise ValueError(f"metric {metric!r} or band {band!r} is not one of {CHOICES}, {BANDS}")
     metrics = ("loss", "accuracy") if metric == "both" else (metric,)
     colors = configuration_colors(configurations)
-    handles = _legend_handles(configurations, colors, with_splits=metric != "lr")
-    columns = min(len(handles), LEGEND_COLUMNS_PER_PANEL * len(metrics))
-    legend_rows = -(-len(handles) // columns)
     figure = figure if figure is not None else Figure()
-    figure.set_size_inches(PANEL_WIDTH * len(metrics), PANEL_HEIGHT + LEGEND_ROW * legend_rows)
+    figure.set_size_inches(PANEL_WIDTH * len(metrics), PANEL_HEIGHT)
     figure.set_layout_engine("constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for axis, name in zip(axes, metrics, strict=True):
         log_scale = _log_scale(name, log_y, configurations)
         _draw_panel(axis, configurations, colors, name, band, log_scale)
-    figure.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
-    if title:
-        figure.suptitle(wrap_title(title, PANEL_WIDTH * len(metrics)))
+    handles = _legend_handles(configurations, colors, with_splits=metric != "lr")
+    finish_layout(figure, handles, LEGEND_COLUMNS_PER_PANEL * len(metrics), title, PANEL_HEIGHT)
     return figure
-
-
-def wrap_title(title: str, width_inches: float) -> str:
-    """`title` broken at its " · " separators into lines that fit `width_inches`."""
-    limit = int(width_inches * CHARACTERS_PER_INCH)
-    lines: list[str] = []
-    for part in title.split(" · "):
-        if lines and len(lines[-1]) + 3 + len(part) <= limit:
-            lines[-1] += " · " + part
-        else:
-            lines.append(part)
-    return "\n".join(lines)
 
 
 def _legend_handles(configurations, colors, with_splits: bool = True) -> list[Line2D]:
@@ -186,6 +169,11 @@ def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: boo
             healthy += [means, bands]
         marks += [(epoch, value, color) for epoch, value in divergences]
     _decorate(axis, metric, log_y)
+    if max(len(run["history"]["epoch"]) for c in configurations for run in c.histories) == 1:
+        # Else the one point spans 0.96-1.04, and the locator, finding no whole number
+        # in that range, ticks 0.96, 0.98 ...
+        axis.set_xlim(0.5, 1.5)
+        axis.set_xticks([1])
     _fit_limits(axis, metric, log_y, _joined(curves), _joined(healthy))
     top = axis.get_ylim()[1]
     for epoch, value, color in marks:

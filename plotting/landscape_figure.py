@@ -15,8 +15,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from plotting.curves import wrap_title
 from plotting.landscape import TestFunction, Trajectory
+from plotting.layout import finish_layout
 from plotting.style import optimizer_color, optimizer_marker
 
 GRID_POINTS = 300
@@ -24,8 +24,7 @@ CONTOUR_LEVELS = 25
 MARKERS_PER_PATH = 8
 PANEL_HEIGHT = 4.8  # inches
 LOSS_PANEL_WIDTH = 4.6
-LEGEND_ROW = 0.3  # inches per legend row
-LEGEND_COLUMNS = 5
+LEGEND_COLUMNS = 5  # at most; fewer when the labels are too wide for them
 
 
 def draw_landscape(
@@ -45,8 +44,7 @@ def draw_landscape(
     (x_low, x_high), (y_low, y_high) = bounds
     contour_width = PANEL_HEIGHT * (x_high - x_low) / (y_high - y_low)
     contour_width = min(max(contour_width, 4.0), 7.5)
-    rows = -(-(len(trajectories) + 2) // LEGEND_COLUMNS)
-    figure.set_size_inches(contour_width + LOSS_PANEL_WIDTH, PANEL_HEIGHT + LEGEND_ROW * rows)
+    figure.set_size_inches(contour_width + LOSS_PANEL_WIDTH, PANEL_HEIGHT)
     figure.set_layout_engine("constrained")
     contour_axis, loss_axis = figure.subplots(1, 2, width_ratios=[contour_width, LOSS_PANEL_WIDTH])
     draw_contours(contour_axis, function, bounds, start)
@@ -54,14 +52,7 @@ def draw_landscape(
         _draw_path(contour_axis, bounds, trajectory, index)
         _draw_losses(loss_axis, trajectory, index)
     _decorate_loss_axis(loss_axis)
-    figure.legend(
-        handles=_legend_handles(trajectories),
-        loc="outside lower center",
-        ncols=LEGEND_COLUMNS,
-        frameon=False,
-    )
-    if title:
-        figure.suptitle(wrap_title(title, figure.get_figwidth()))
+    finish_layout(figure, _legend_handles(trajectories), LEGEND_COLUMNS, title, PANEL_HEIGHT)
     return figure
 
 

@@ -29,14 +29,14 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.grouping import Configuration, group_by_configuration
 from analysis.statistics import finite
-from plotting.curves import configuration_colors, percent_tick, wrap_title
+from plotting.curves import configuration_colors, percent_tick
+from plotting.layout import finish_layout
 from plotting.runs import SelectionError
 from plotting.style import optimizer_marker
 
 WHICH = ("best", "final")
 WIDTH, HEIGHT = 6.5, 4.5  # inches
-LEGEND_ROW = 0.28  # inches per row of the legend below the axis
-LEGEND_COLUMNS = 4
+LEGEND_COLUMNS = 4  # at most; fewer when the labels are too wide for them
 
 
 @dataclass(frozen=True)
@@ -135,17 +135,14 @@ def draw_sensitivity(
     ]
     if any(point.diverged or math.isnan(point.mean) for line in lines for point in line):
         handles.append(Line2D([], [], color="0.2", marker="x", linestyle="", label="diverged"))
-    rows = -(-len(handles) // LEGEND_COLUMNS)
-    figure.set_size_inches(WIDTH, HEIGHT + LEGEND_ROW * rows)
+    figure.set_size_inches(WIDTH, HEIGHT)
     figure.set_layout_engine("constrained")
     axis = figure.subplots()
     for configuration, points, color in zip(configurations, lines, colors, strict=True):
         _draw_line(axis, configuration, points, color)
     _decorate(axis, which)
     _mark_divergences(axis, lines, colors)
-    figure.legend(handles=handles, loc="outside lower center", ncols=LEGEND_COLUMNS, frameon=False)
-    if title:
-        figure.suptitle(wrap_title(title, WIDTH))
+    finish_layout(figure, handles, LEGEND_COLUMNS, title, HEIGHT)
     return figure
 
 
