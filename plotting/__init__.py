@@ -9,5 +9,6 @@ curves.py            loss, accuracy or learning rate against epoch, mean and ban
 sensitivity.py       validation accuracy against learning rate (DeepOBS), mean ± std over seeds
 landscape.py         2-D test functions, and the paths our optimizers take on them (Keras)
 landscape_figure.py  those paths over the contours, and f against step
+layout.py            the legend and title of a figure kept inside it, the figure grown to hold them
 output.py            where figures go, writing them atomically, showing them on a screen
 """

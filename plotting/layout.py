@@ -33,8 +33,9 @@ MIN_LINE = 8  # characters: labels are not broken into narrower lines than this
 def finish_layout(figure, handles, columns: int, title: str | None, panels_height: float):
     """The legend of `handles` (at most `columns` columns) and `title` placed, figure grown.
 
-    `panels_height` is the figure's height in inches without legend and title.
-    Returns the Legend.
+    `figure` has its panels drawn, its width set and constrained layout on;
+    `panels_height` is its height in inches without legend and title, which
+    this sets to that plus theirs. Returns the Legend.
     """
     renderer = RendererAgg(1, 1, figure.dpi)
     room = (figure.get_figwidth() - 2 * MARGIN) * figure.dpi  # pixels
@@ -44,8 +45,7 @@ def finish_layout(figure, handles, columns: int, title: str | None, panels_heigh
         text = figure.suptitle(title)
         text.set_text(wrap_title(title, lambda line: _width(text, line, renderer), room))
         extra += text.get_window_extent(renderer).height
-    constrained = figure.get_layout_engine()
-    pads = 4 * constrained.get()["h_pad"] if constrained is not None else 0.0
+    pads = 4 * figure.get_layout_engine().get()["h_pad"]  # inches: around legend and title
     figure.set_size_inches(figure.get_figwidth(), panels_height + extra / figure.dpi + pads)
     return legend
 

@@ -8,6 +8,7 @@ from matplotlib.contour import QuadContourSet
 import optimizers
 from plotting.landscape import FUNCTIONS, trajectory
 from plotting.landscape_figure import draw_landscape
+from tests.plotting.extents import outside, render
 
 # The gradients, worked by hand from the formulas (not taken from the code under test).
 GRADIENTS = {
@@ -122,3 +123,14 @@ def test_a_diverged_path_is_marked_and_labelled():
     assert len(loss_axis.collections) == 1
     [legend] = figure.legends
     assert f"diverged at step {path.diverged_at}" in legend.get_texts()[0].get_text()
+
+
+def test_real_runs_with_diverged_labels_keep_every_text_inside_the_figure():
+    # Rosenbrock's figure is the narrowest; at rate 10 the SGD family diverges, and its
+    # labels ("sgd (lr 10), diverged at step 2") made five columns wider than the figure.
+    function = FUNCTIONS["rosenbrock"]
+    names = optimizers.OPTIMIZERS
+    paths = [trajectory(name, function, steps=10, learning_rate=10.0) for name in names]
+    assert sum(path.diverged_at is not None for path in paths) >= 3
+    figure = draw_landscape(function, paths, title="rosenbrock · 10 steps · rates one for all")
+    assert outside(figure, render(figure)) == []
