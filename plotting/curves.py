@@ -1,9 +1,11 @@
 """Training curves: loss, accuracy or learning rate against epoch, one colour per optimizer.
 
-Training is drawn solid and validation dashed. The learning rate (history key
-`lr`, the rate the optimizer applied in each epoch) has one line per
-configuration, on a log axis when the largest rate drawn is 5 or more times the
-smallest (a float32 0.01 is 9.99999 times a float32 0.001).
+Training is drawn solid with filled markers, validation dashed with hollow ones
+(which tell them apart where there is no line: in a one-epoch run, whose points
+stand side by side about epoch 1, each band an upright bar). The learning rate
+(history key `lr`, the rate the optimizer applied in each epoch) has one line
+per configuration, on a log axis when the largest rate drawn is 5 or more times
+the smallest (a float32 0.01 is 9.99999 times a float32 0.001).
 
 A configuration with several seeds is drawn as the mean curve with a shaded
 band (sample standard deviation, ddof=1, or min to max); with one seed, as the
@@ -32,13 +34,16 @@ METRICS = ("loss", "accuracy", "lr")
 CHOICES = (*METRICS, "both")  # "both": loss and accuracy
 AXIS_LABELS = {"loss": "loss", "accuracy": "accuracy", "lr": "learning rate"}
 BANDS = ("std", "minmax")
-# (legend text, prefix of the history key, line style)
-SPLITS = (("train", "", "-"), ("validation", "val_", "--"))
+# (legend text, prefix of the history key, line style, marker fill): validation's markers
+# are hollow, which tells the splits apart where there is no line (a one-epoch run).
+SPLITS = (("train", "", "-", "full"), ("validation", "val_", "--", "none"))
+SPLIT_MARKER = "o"  # in the legend's train and validation keys, drawn grey
 # Statuses a reader should be told about; completed and early-stopped runs are normal.
 FLAGGED_STATUSES = ("diverged", "interrupted", "running", "failed")
 PANEL_WIDTH, PANEL_HEIGHT = 5.5, 4.0  # inches per panel
 MARKER_SIZE = 5
 MARKERS_PER_LINE = 10
+DODGE = 0.6  # of an epoch: a one-epoch run's points, side by side, span this
 LEGEND_COLUMNS_PER_PANEL = 3  # at most; fewer when the labels are too wide for them
 
 
@@ -86,7 +91,17 @@ def _legend_handles(configurations, colors, with_splits: bool = True) -> list[Li
         for configuration, color in zip(configurations, colors, strict=True)
     ]
     styles = [
-        Line2D([], [], color="0.3", linestyle=style, label=split) for split, _, style in SPLITS
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            linestyle=style,
+            marker=SPLIT_MARKER,
+            markersize=MARKER_SIZE,
+            fillstyle=fill,
+            label=split,
+        )
+        for split, _, style, fill in SPLITS
     ]
     return handles + styles if with_splits else handles
 
@@ -160,16 +175,20 @@ def mean_and_band(values: np.ndarray, band: str = "std"):
 def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: bool) -> None:
     """Every configuration's curves on one axis; limits fitted to the runs that did not diverge."""
     curves, healthy, marks = [], [], []
+    one_epoch = (
+        max(len(run["history"]["epoch"]) for c in configurations for run in c.histories) == 1
+    )
+    dodge = len(configurations) if one_epoch else 0
     for index, (configuration, color) in enumerate(zip(configurations, colors, strict=True)):
         means, bands, divergences = _draw_configuration(
-            axis, configuration, metric, band, color, index
+            axis, configuration, metric, band, color, (index, dodge)
         )
         curves.append(means)
         if not any(run["status"] == "diverged" for run in configuration.histories):
             healthy += [means, bands]
         marks += [(epoch, value, color) for epoch, value in divergences]
     _decorate(axis, metric, log_y)
-    if max(len(run["history"]["epoch"]) for c in configurations for run in c.histories) == 1:
+    if one_epoch:
         # Else the one point spans 0.96-1.04, and the locator, finding no whole number
         # in that range, ticks 0.96, 0.98 ...
         axis.set_xlim(0.5, 1.5)
@@ -183,20 +202,23 @@ def _draw_panel(axis, configurations, colors, metric: str, band: str, log_y: boo
         )
 
 
-def _draw_configuration(axis, configuration, metric: str, band: str, color, index: int):
+def _draw_configuration(axis, configuration, metric: str, band: str, color, place):
     """Mean curve and band per split; returns their finite values and where runs diverged.
 
-    About MARKERS_PER_LINE markers mark the curve, staggered by `index` so that
-    curves lying on top of each other show their markers side by side.
+    `place` is (index, dodge): about MARKERS_PER_LINE markers mark the curve,
+    staggered by `index` so that curves lying on top of each other show their
+    markers side by side; with `dodge` configurations on a one-epoch panel, each
+    point gets an x of its own about epoch 1.
     """
+    index, dodge = place
     means, bands, divergences = [], [], []
-    for _, prefix, style in SPLITS:
+    for number, (_, prefix, style, fill) in enumerate(SPLITS):
         values = series(configuration.histories, prefix + metric)
         if not np.isfinite(values).any():
             continue  # e.g. no validation split
         mean, lower, upper = mean_and_band(values, band)
         last = _last_finite_index(mean)
-        epochs = np.arange(1, last + 2)
+        epochs = np.arange(1, last + 2) + _dodged(2 * index + number, 2 * dodge)
         step = max(1, -(-len(epochs) // MARKERS_PER_LINE))
         axis.plot(
             epochs,
@@ -206,16 +228,28 @@ def _draw_configuration(axis, configuration, metric: str, band: str, color, inde
             linewidth=1.6,
             marker=optimizer_marker(configuration.optimizer),
             markersize=MARKER_SIZE,
+            fillstyle=fill,
             markevery=(index % step, step),
         )
         if len(values) > 1 and np.isfinite(lower).any():
-            axis.fill_between(
-                epochs, lower[: last + 1], upper[: last + 1], color=color, alpha=0.18, linewidth=0
-            )
+            _draw_band(axis, epochs, lower[: last + 1], upper[: last + 1], color)
         means.append(mean)
         bands += [lower, upper]
         divergences += _divergences(configuration.histories, values, mean)
     return _joined(means), _joined(bands), divergences
+
+
+def _dodged(series: int, count: int) -> float:
+    """The shift of the `series`-th of `count` points spread over DODGE of an epoch (0: none)."""
+    return DODGE * ((series + 0.5) / count - 0.5) if count else 0.0
+
+
+def _draw_band(axis, epochs, lower, upper, color) -> None:
+    """A shaded band; over a single epoch, where a band has no width, a shaded bar."""
+    if len(epochs) > 1:
+        axis.fill_between(epochs, lower, upper, color=color, alpha=0.18, linewidth=0)
+    else:
+        axis.vlines(epochs, lower, upper, color=color, alpha=0.35, linewidth=5)
 
 
 def _joined(arrays: list[np.ndarray]) -> np.ndarray:

@@ -207,3 +207,44 @@ def test_the_saved_png_is_the_figure_that_was_checked(tmp_path):
     expected = (figure.get_figwidth() * DPI, figure.get_figheight() * DPI)
     assert size == pytest.approx(expected, abs=1)
     assert_fits(figure)
+
+
+def test_a_one_epoch_run_tells_training_from_validation_by_the_marker():
+    # One point per split draws no line, so the line style cannot tell them apart:
+    # validation markers are hollow, in the panels and in the legend's key.
+    figure = draw_curves(group_by_configuration([make_history("adam", loss=(0.5,))]), "loss")
+    [axis] = figure.axes
+    train, validation = axis.get_lines()
+    assert (train.get_fillstyle(), validation.get_fillstyle()) == ("full", "none")
+    [legend] = figure.legends
+    keys = {
+        text.get_text(): handle
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+    assert (keys["train"].get_fillstyle(), keys["validation"].get_fillstyle()) == ("full", "none")
+    assert keys["train"].get_marker() == keys["validation"].get_marker() not in ("", "None", None)
+
+
+def test_a_one_epoch_band_is_drawn_as_a_bar():
+    # fill_between over a single epoch has no width: the spread over seeds would not show.
+    runs = [make_history("adam", seed, loss=(loss,)) for seed, loss in enumerate((0.4, 0.5, 0.9))]
+    [axis] = draw_curves(group_by_configuration(runs), "loss").axes
+    bars = [
+        segment
+        for collection in axis.collections
+        if hasattr(collection, "get_segments")
+        for segment in collection.get_segments()
+    ]
+    mean, spread = np.mean((0.4, 0.5, 0.9)), np.std((0.4, 0.5, 0.9), ddof=1)
+    assert len(bars) == 2  # training and validation (make_history copies the loss)
+    for (x_low, low), (x_high, high) in bars:
+        assert x_low == x_high and 0.5 < x_low < 1.5
+        np.testing.assert_allclose((low, high), (mean - spread, mean + spread))
+
+
+def test_one_epoch_points_stand_side_by_side_in_the_order_of_the_legend():
+    runs = [make_history(name, loss=(0.5,)) for name in ("sgd", "adam", "nadam")]
+    [axis] = draw_curves(group_by_configuration(runs), "loss").axes
+    positions = [float(line.get_xdata()[0]) for line in axis.get_lines()]
+    assert positions == sorted(positions) and len(set(positions)) == 6  # 3 x train, validation
+    assert 0.5 < positions[0] and positions[-1] < 1.5
