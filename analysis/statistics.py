@@ -39,7 +39,6 @@ import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE  # two-sided level of the tests against the best
@@ -85,6 +84,12 @@ class Comparison:
     p_value: float | None = field(default=None, compare=False)
 
 
+def _scipy_stats():
+    from scipy import stats  # here, not at the top: importing it takes about 0.6 s
+
+    return stats
+
+
 def finite(values) -> list[float]:
     return [value for value in values if value is not None and math.isfinite(value)]
 
@@ -96,7 +101,7 @@ def t_quantile_975(degrees_of_freedom: float) -> float:
     """
     if not degrees_of_freedom >= 1:
         raise ValueError(f"degrees of freedom {degrees_of_freedom} must be at least 1")
-    return float(stats.t.ppf(0.975, degrees_of_freedom))
+    return float(_scipy_stats().t.ppf(0.975, degrees_of_freedom))
 
 
 def confidence_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float] | None:
@@ -110,6 +115,7 @@ def confidence_interval(values, confidence: float = CONFIDENCE) -> tuple[float, 
     mean = statistics.fmean(values)
     if _no_spread(values):
         return mean, mean
+    stats = _scipy_stats()
     low, high = stats.t.interval(confidence, len(values) - 1, loc=mean, scale=stats.sem(values))
     return float(low), float(high)
 
@@ -122,7 +128,8 @@ def paired_t_test(first: dict, second: dict) -> tuple[float, float] | None:
     differences = [first[key] - second[key] for key in shared]
     if _no_spread(differences):
         return _without_spread(statistics.fmean(differences))
-    result = stats.ttest_rel([first[key] for key in shared], [second[key] for key in shared])
+    result = _scipy_stats().ttest_rel([first[key] for key in shared],
+                                      [second[key] for key in shared])
     return float(result.statistic), float(result.pvalue)
 
 
@@ -140,7 +147,7 @@ def welch_t_test(first: list[float], second: list[float]) -> tuple[float, float,
     if _no_spread(first) and _no_spread(second):
         t, p = _without_spread(statistics.fmean(first) - statistics.fmean(second))
         return t, float(len(first) + len(second) - 2), p
-    result = stats.ttest_ind(first, second, equal_var=False)
+    result = _scipy_stats().ttest_ind(first, second, equal_var=False)
     return float(result.statistic), float(result.df), float(result.pvalue)
 
 
@@ -188,7 +195,7 @@ def bootstrap_median_interval(
         return float(values[0]), float(values[0])
     longest = float(reached.max())
     never = NEVER_FACTOR * (abs(longest) + 1)
-    result = stats.bootstrap(
+    result = _scipy_stats().bootstrap(
         (np.where(np.isfinite(values), values, never),), np.median,
         confidence_level=confidence, n_resamples=resamples, method="percentile",
         rng=np.random.default_rng(seed),
