@@ -144,10 +144,11 @@ def quiet_tensorflow_start() -> StderrFilter | None:
     Sets ``TF_CPP_MIN_LOG_LEVEL=1`` unless set (info lines after start-up go; warnings
     and errors stay) and filters stderr for the rest of the process (see the module
     docstring). Returns the filter, or None where it is off: ``TF_CPP_MIN_LOG_LEVEL=0``
-    asked for everything, or the platform is not POSIX (Windows keeps all lines).
+    asked for everything, the platform is not POSIX (Windows keeps all lines), or
+    there is no Python executable to run the filter with.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0" or os.name != "posix":
+    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0" or os.name != "posix" or not sys.executable:
         return None
     try:
         stderr_filter = StderrFilter()
@@ -159,4 +160,7 @@ def quiet_tensorflow_start() -> StderrFilter | None:
 
 if __name__ == "__main__":  # the child: stdin is the pipe, stdout the real stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    forward(0, 1)
+    try:
+        forward(0, 1)
+    except BrokenPipeError:  # the real stderr was closed (`2>&1 | head`): nothing to do
+        pass

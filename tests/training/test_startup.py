@@ -153,3 +153,24 @@ def test_a_real_start_shows_only_the_genuine_lines():
     ]
     # the same lines reach the user without the filter, among the noise
     assert set(lines) <= set(noisy.stderr.splitlines())
+
+
+INTERRUPTED = """
+import os, signal, sys
+from training.startup import quiet_tensorflow_start
+quiet_tensorflow_start()
+def stop(signum, frame):
+    print("stopped by SIGINT; resume with ...", file=sys.stderr)
+    sys.exit(130)
+signal.signal(signal.SIGINT, stop)
+os.killpg(os.getpgid(0), signal.SIGINT)  # what Ctrl-C in a terminal does
+signal.pause()
+"""
+
+
+def test_ctrl_c_on_the_process_group_does_not_end_the_filter_before_the_message():
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, start_new_session=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "1"})
+    assert result.returncode == 130
+    assert result.stderr == "stopped by SIGINT; resume with ...\n"
