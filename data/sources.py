@@ -223,7 +223,7 @@ def load_dataset_with_source(
         return arrays, _source("download", None)
     looked_in = "; ".join(f"{folder} ({kind})" for folder, kind in places)
     sample = SAMPLE_FILES.get(name) if bundled_sample else None
-    if sample is None:
+    if sample is None or not sample.is_file():  # a copy without data/sample/ has none
         raise DataError(f"{name} not found; looked in {looked_in}; {outcome}; "
                         f"to supply it, {HOW_TO_SUPPLY[name]}")
     return _load_sample(info, sample, outcome)

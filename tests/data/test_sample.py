@@ -153,6 +153,12 @@ def test_without_the_sample_nothing_found_is_still_an_error(tmp_path):
                                  download=False, bundled_sample=False)
 
 
+def test_a_copy_without_the_sample_file_says_not_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(data.sources, "SAMPLE_FILES", {"mnist": tmp_path / "gone.npz"})
+    with pytest.raises(DataError, match="mnist not found; looked in .*download disabled"):
+        load_dataset_with_source("mnist", keras_home=tmp_path, system_dirs=[], download=False)
+
+
 @pytest.mark.parametrize("name", ["fashion_mnist", "cifar10"])
 def test_only_mnist_has_a_sample(tmp_path, name, caplog):
     with pytest.raises(DataError, match=f"{name} not found"):
