@@ -39,8 +39,10 @@ BENIGN = (
     (b"port.cc", b"oneDNN custom operations are on."),  # a note on round-off; no action
     (b"cudart_stub.cc", b"Could not find cuda drivers on your machine"),  # a CPU machine
     (b"cpu_feature_guard.cc", b"This TensorFlow binary is optimized to use available CPU"),
-    (b"py_utils.cc", b"TF-TRT Warning: Could not find TensorRT"),  # TF 2.15-2.17 GPU builds
-    (b"cuda_dnn.cc", b"Unable to register cuDNN factory"),  # the same, registered twice
+    # TF 2.15/2.16 with CUDA: TensorRT is optional, and each CUDA library's plugin
+    # was registered twice; neither affects training.
+    (b"py_utils.cc", b"TF-TRT Warning: Could not find TensorRT"),
+    (b"cuda_dnn.cc", b"Unable to register cuDNN factory"),
     (b"cuda_fft.cc", b"Unable to register cuFFT factory"),
     (b"cuda_blas.cc", b"Unable to register cuBLAS factory"),
     # tf.data's Python side sets an attribute the C++ op ignores ("Unknown
