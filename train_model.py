@@ -16,6 +16,7 @@ gets summary.md and summary.csv, and the table is printed at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from experiments.config import (
@@ -227,7 +228,8 @@ def main(argv=None) -> int:
     except ConfigError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    from training.runner import run_experiment  # imports TensorFlow: only after parsing
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is first imported
+    from experiments.driver import run_experiment
 
     return run_experiment(config, prog=PROG, argv=argv)
 
