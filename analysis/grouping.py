@@ -1,6 +1,6 @@
 """Which runs make one configuration, and the label that names it.
 
-Pure Python. Runs whose configs are equal except for `seed` form one
+Pure Python. Runs whose configs are equal except for execution.seed form one
 configuration. Its label is the optimizer name, plus the settings that differ
 between the configurations sharing that optimizer, e.g.
 `adam (learning_rate=0.01)`. The results table and every figure group runs here.
@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
+from analysis import run_config
+
+# A setting's name in labels: the flag that sets it (lr_schedule, not schedule.name).
+LABEL_NAMES = {location: flag for flag, location in run_config.FIELDS.items()}
 
 
 @dataclass
@@ -26,10 +31,10 @@ def group_by_configuration(histories: list[dict]) -> list[Configuration]:
     """Group runs whose configs are equal except for `seed`, in order of first appearance."""
     groups: dict[str, Configuration] = {}
     for history in histories:
-        config = {key: value for key, value in history["config"].items() if key != "seed"}
+        config = without_seed(history["config"])
         key = json.dumps(config, sort_keys=True, default=str)
         if key not in groups:
-            groups[key] = Configuration("", str(config["optimizer"]), config)
+            groups[key] = Configuration("", run_config.optimizer_name(config), config)
         groups[key].histories.append(history)
     configurations = list(groups.values())
     for configuration in configurations:
@@ -50,19 +55,28 @@ def _label(configuration: Configuration, configurations: list[Configuration]) ->
     return f"{configuration.optimizer} ({settings})"
 
 
-def _flatten(config: dict, prefix: str = "") -> dict:
-    """Nested settings by their own name (`learning_rate`), dotted only on a clash."""
+def without_seed(config: dict) -> dict:
+    """A sectioned run config without execution.seed: what the seeds of a configuration share."""
+    execution = {key: value for key, value in config.get("execution", {}).items()
+                 if key != "seed"}
+    return {**config, "execution": execution}
+
+
+def _flatten(config: dict) -> dict:
+    """Every setting by the name of its flag (`learning_rate`, `lr_schedule`, `batch_size`);
+    keys this schema does not name are `section.key`."""
     flat: dict = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            for name, item in _flatten(value, f"{prefix}{key}.").items():
-                short = name.rsplit(".", 1)[-1]
-                clash = short in config or short in flat
-                flat[name if clash else short] = item
-        else:
-            flat[f"{prefix}{key}"] = value
+    for section, settings in config.items():
+        if not isinstance(settings, dict):
+            flat[section] = settings
+            continue
+        for key, value in settings.items():
+            default = key if section == "optimizer" else f"{section}.{key}"
+            flat[LABEL_NAMES.get((section, key), default)] = value
     return flat
 
 
 def _text(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)

@@ -4,7 +4,7 @@ Pure Python (no TensorFlow, no matplotlib): `train_model.py` prints this table a
 the end of an experiment and writes it beside the runs; `plot_results.py --table`
 prints and writes the same table from the history files.
 
-Runs whose configs are equal except for `seed` form one configuration
+Runs whose configs are equal except for execution.seed form one configuration
 (`analysis.grouping`). A row's label is the optimizer name, plus the settings
 that differ between the configurations sharing that optimizer, e.g.
 `adam (learning_rate=0.01)`.
@@ -25,10 +25,11 @@ value, +- the sample standard deviation (ddof=1), blank with a single value):
                           accuracy; "≈ best" where a test cannot tell it from
                           the best at the 5% level, "< best" where it can (below);
                           blank when only one configuration has a test accuracy
-    time (s)              wall_time_s, the run's training time
+    time (s)              wall_time_s, the run's training and evaluation time
     epochs to X%          only with a target: the first epoch whose validation
-    time to X% (s)        accuracy is >= target, and the summed epoch_time_s up to
-                          and including it; over the seeds that reached it
+    time to X% (s)        accuracy is >= target, and the training seconds until then
+                          (`analysis.targets.time_to_target`: train_time_s summed,
+                          evaluation excluded); over the seeds that reached it
     status                e.g. "2 completed, 1 diverged"
 
 When a statistic covers fewer runs than the row has, "(k/n)" follows it.
@@ -52,21 +53,17 @@ columns are empty without a target.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from analysis.grouping import Configuration, group_by_configuration
+from analysis.grouping import Configuration, group_by_configuration  # noqa: F401 (re-export)
 from analysis.history import STATUSES
-from analysis.statistics import (
-    Comparison,
-    Statistic,
-    compare_with_best,
-    confidence_interval,
-    finite,
-)
+from analysis.statistics import Statistic, compare_with_best, confidence_interval, finite
 
-# The table's text, Markdown and CSV forms live in analysis.tables; callers reach them here.
+# The rows and their text, Markdown and CSV forms live in analysis.tables; callers reach
+# them here too.
 from analysis.tables import (  # noqa: F401
     CSV_COLUMNS,
+    Row,
     format_csv,
     format_markdown,
     format_statistic,
@@ -74,27 +71,7 @@ from analysis.tables import (  # noqa: F401
     table_cells,
     write_tables,
 )
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table; see the module docstring for the columns."""
-
-    label: str
-    optimizer: str
-    seeds: int
-    statuses: str
-    final_train_accuracy: Statistic
-    final_val_accuracy: Statistic
-    best_val_accuracy: Statistic
-    test_accuracy: Statistic
-    wall_time_s: Statistic
-    final_val_accuracy_interval: tuple[float, float] | None = None
-    test_accuracy_interval: tuple[float, float] | None = None
-    versus_best: Comparison = Comparison()
-    target: float | None = None
-    epochs_to_target: Statistic | None = None
-    time_to_target_s: Statistic | None = None
+from analysis.targets import time_to_target
 
 
 def summarize(histories: list[dict], target: float | None = None) -> list[Row]:
@@ -109,7 +86,8 @@ def summarize(histories: list[dict], target: float | None = None) -> list[Row]:
 
 
 def _test_accuracy_by_seed(configuration: Configuration) -> dict:
-    return {run["config"]["seed"]: _test_accuracy(run) for run in configuration.histories}
+    return {run["config"]["execution"]["seed"]: _test_accuracy(run)
+            for run in configuration.histories}
 
 
 def _test_accuracy(run: dict) -> float | None:
@@ -135,13 +113,13 @@ def _row(configuration: Configuration, target: float | None) -> Row:
     )
     if target is None:
         return row
-    reached = [_time_to_target(run, target) for run in runs]
-    reached = [pair for pair in reached if pair is not None]
+    reached = [time_to_target(run, "val_accuracy", target) for run in runs]
+    reached = [record for record in reached if record is not None]
     return replace(
         row,
         target=target,
-        epochs_to_target=Statistic.of(epoch for epoch, _ in reached),
-        time_to_target_s=Statistic.of(seconds for _, seconds in reached),
+        epochs_to_target=Statistic.of(record["epoch"] for record in reached),
+        time_to_target_s=Statistic.of(record["train_time_s"] for record in reached),
     )
 
 
@@ -166,16 +144,3 @@ def _last_finite(run: dict, key: str) -> float | None:
 def _best(run: dict, key: str) -> float | None:
     values = finite(run["history"].get(key, []))
     return max(values) if values else None
-
-
-def _time_to_target(run: dict, target: float) -> tuple[int, float] | None:
-    """(epoch, seconds) of the first epoch whose validation accuracy reaches `target`."""
-    epochs = run["history"]
-    accuracies = epochs.get("val_accuracy", [])
-    times = epochs.get("epoch_time_s", [None] * len(accuracies))
-    elapsed = 0.0
-    for epoch, accuracy, seconds in zip(epochs["epoch"], accuracies, times, strict=False):
-        elapsed += seconds or 0.0
-        if accuracy is not None and accuracy >= target:
-            return epoch, elapsed
-    return None

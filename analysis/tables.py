@@ -1,6 +1,6 @@
-"""The results table as text, Markdown and CSV, from the rows of `analysis.summary`.
+"""The results table's rows, and the table as text, Markdown and CSV.
 
-Pure Python. The columns are described in `analysis.summary`; `summary.csv`
+Pure Python. `analysis.summary` computes the rows and describes the columns; `summary.csv`
 keeps the same rows with raw numbers under `CSV_COLUMNS`.
 """
 
@@ -9,14 +9,33 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from analysis.history import write_text_atomic
-from analysis.statistics import Statistic
+from analysis.statistics import Comparison, Statistic
 
-if TYPE_CHECKING:
-    from analysis.summary import Row
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table; see the module docstring for the columns."""
+
+    label: str
+    optimizer: str
+    seeds: int
+    statuses: str
+    final_train_accuracy: Statistic
+    final_val_accuracy: Statistic
+    best_val_accuracy: Statistic
+    test_accuracy: Statistic
+    wall_time_s: Statistic
+    final_val_accuracy_interval: tuple[float, float] | None = None
+    test_accuracy_interval: tuple[float, float] | None = None
+    versus_best: Comparison = Comparison()
+    target: float | None = None
+    epochs_to_target: Statistic | None = None
+    time_to_target_s: Statistic | None = None
+
 
 CSV_COLUMNS = (
     "label",

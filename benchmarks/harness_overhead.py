@@ -3,7 +3,7 @@
 Claim: the harness (history and checkpoint writing every epoch, the
 resumable (seed, epoch)-ordered input pipeline, timing, divergence check)
 adds at most 5% to an epoch. Measured as the median epoch time of
-`training.runner.train` divided by that of a bare `model.fit` on the same
+`training.runner.run_one` divided by that of a bare `model.fit` on the same
 model, optimizer and data, alternating the two in one process, the first
 (tracing) epoch of every fit left out. Also times `train_model.py --help`,
 which must answer without importing TensorFlow.
@@ -30,11 +30,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import data  # noqa: E402
 import models  # noqa: E402
 import optimizers  # noqa: E402
-from experiments.config import ExperimentConfig  # noqa: E402
-from experiments.plan import Run  # noqa: E402
+from analysis import run_config  # noqa: E402
 from training import runner  # noqa: E402
 
 
@@ -50,7 +48,7 @@ def help_time(repeats: int) -> float:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Epoch times of a bare fit, measured the way HistoryWriter measures them."""
+    """Epoch times of a bare fit, validation included."""
 
     def __init__(self):
         super().__init__()
@@ -63,6 +61,16 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self.started)
 
 
+def synthetic_mnist(folder: Path, count: int) -> str:
+    """A folder holding an mnist.npz of random images (the loop's cost does not depend on them)."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (count + 1000, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, count + 1000, dtype=np.uint8)
+    np.savez(folder / "mnist.npz", x_train=x[:count], y_train=y[:count], x_test=x[count:],
+             y_test=y[count:])
+    return str(folder)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", help="real MNIST (mnist.npz); synthetic if not given")
@@ -73,29 +81,23 @@ def main() -> int:
     arguments = parser.parse_args()
 
     help_seconds = help_time(5)
-    if arguments.data_dir:
-        (x, y), (x_test, y_test) = data.load_dataset("mnist", arguments.data_dir)
-    else:
-        rng = np.random.default_rng(0)
-        x = rng.integers(0, 256, (arguments.subset, 28, 28), dtype=np.uint8)
-        y = rng.integers(0, 10, arguments.subset, dtype=np.uint8)
-        x_test, y_test = x[:1000], y[:1000]
-    arrays = {"x_train": data.preprocess(x, "mnist"), "y_train": y.astype("int64"),
-              "x_test": data.preprocess(x_test, "mnist"), "y_test": y_test.astype("int64")}
-    config = {"dataset": "mnist", "model": "cnn", "optimizer": arguments.optimizer,
-              "optimizer_config": optimizers.hyperparameters(arguments.optimizer),
-              "epochs": arguments.epochs, "batch_size": 64, "seed": 0,
-              "subset": arguments.subset, "validation_split": 0.1, "init": "he",
-              "divergence_threshold": None, "data_dir": arguments.data_dir}
-    options = ExperimentConfig(quiet=True)
-    environment = runner.describe_environment("CPU")
-
     harness, bare = [], []
     with tempfile.TemporaryDirectory() as folder:
+        data_dir = arguments.data_dir or synthetic_mnist(Path(folder), arguments.subset)
+        arrays = runner.load_arrays("mnist", data_dir)  # the arrays run_one uses (cached)
+        config = run_config.from_flat({
+            "dataset": "mnist", "model": "cnn", "optimizer": arguments.optimizer,
+            "optimizer_config": optimizers.hyperparameters(arguments.optimizer),
+            "epochs": arguments.epochs, "batch_size": 64, "seed": 0,
+            "subset": arguments.subset, "validation_split": 0.1, "init": "he",
+            "divergence_threshold": None, "data_dir": data_dir})
         for round_number in range(arguments.rounds):
-            run = Run(config, Path(folder) / f"round{round_number}")
-            history = runner.train(run, arrays, environment, options)
-            harness += history["history"]["epoch_time_s"][1:]
+            spec = {"config": config, "folder": str(Path(folder) / f"round{round_number}"),
+                    "runtime": {"device": "cpu", "verbose": 2}}
+            record = runner.run_one(spec)["history"]
+            harness += [train + evaluation for train, evaluation
+                        in zip(record["train_time_s"][1:], record["eval_time_s"][1:],
+                               strict=True)]
 
             keras.backend.clear_session()
             keras.utils.set_random_seed(0)

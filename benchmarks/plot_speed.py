@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import matplotlib  # noqa: E402
 
 import plot_results  # noqa: E402
+from analysis import run_config  # noqa: E402
 from analysis.history import FILENAME, new_history, write_history  # noqa: E402
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw", "nadam")
@@ -57,25 +58,27 @@ def synthetic_history(optimizer: str, seed: int, epochs: int) -> dict:
         "device": "CPU",
         "git_commit": None,
     }
-    history = new_history(config, environment)
+    history = new_history(run_config.from_flat(config), environment)
     speed = 0.15 + 0.5 * rng.random()
     for epoch in range(1, epochs + 1):
         loss = 2.3 * math.exp(-speed * epoch) + 0.03 + 0.01 * rng.random()
         values = {
             "epoch": epoch,
+            "step": 250 * epoch,
             "loss": loss,
             "accuracy": 1 - loss / 2.5,
             "val_loss": loss * 1.1,
             "val_accuracy": 1 - loss * 1.1 / 2.5,
             "lr": 0.001,
-            "epoch_time_s": 6.0 + rng.random(),
+            "train_time_s": 5.0 + rng.random(),
+            "eval_time_s": 1.0,
         }
         for key, value in values.items():
             history["history"][key].append(value)
     history.update(
         status="completed",
         test={"loss": loss, "accuracy": 1 - loss / 2.5},
-        wall_time_s=sum(history["history"]["epoch_time_s"]),
+        wall_time_s=sum(history["history"]["train_time_s"]) + epochs * 1.0,
     )
     return history
 

@@ -88,5 +88,26 @@ def hyperparameters(value) -> str | None:
     return None
 
 
+def json_value(value) -> bool:
+    """Whether `value` is what JSON can hold: a scalar, or a list or mapping of such values."""
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return not isinstance(value, float) or math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(json_value(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and json_value(item) for key, item in value.items())
+    return False
+
+
+def axes(value) -> str | None:
+    """Hyperparameter names to non-empty lists of values (the sectioned grid's own)."""
+    if not isinstance(value, dict):
+        return "must be a mapping of hyperparameter names to lists of values"
+    for key, items in value.items():
+        if not isinstance(items, (list, tuple)) or not items or not json_value(list(items)):
+            return f"entry {key!r} must be a non-empty list of values"
+    return None
+
+
 def boolean(value) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"

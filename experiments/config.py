@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from experiments import checks
+from analysis import run_config
+from experiments import checks, sections
 
 DEVICES = ("auto", "cpu", "gpu")
 # Learning-rate schedules by name; training/schedules.py builds them.
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "plateau")
 # The nested spelling of the schedule keys, as a run's history records them.
-SCHEDULE_KEYS = {"name": "lr_schedule", "decay_rate": "lr_decay_rate",
-                 "decay_epochs": "lr_decay_epochs", "patience": "lr_patience",
-                 "warmup_epochs": "warmup_epochs"}
+SCHEDULE_KEYS = run_config.SCHEDULE_FLAGS
 
 
 class ConfigError(ValueError):
@@ -35,7 +34,9 @@ class ExperimentConfig:
     """Everything one invocation of train_model.py runs: one data set, a grid of runs.
 
     The grid axes are tuples: optimizer, learning_rate, batch_size, seed, and
-    any optimizer_config entry given as a list; every combination runs once.
+    `grid`, the other hyperparameters that take several values ({name: tuple});
+    every combination runs once. A value of `optimizer_config` is one value,
+    even a list or a mapping.
     """
 
     dataset: str = "mnist"
@@ -46,6 +47,7 @@ class ExperimentConfig:
     batch_size: tuple = (64,)  # positive integers, or "full": the whole training set per step
     learning_rate: tuple[float, ...] | None = None  # None: each optimizer's own default
     optimizer_config: dict = field(default_factory=dict)  # further hyperparameters
+    grid: dict = field(default_factory=dict)  # hyperparameter axes: name -> tuple of values
     lr_schedule: str = "constant"
     lr_decay_rate: float | None = None  # None: 0.5 where the schedule has a rate
     lr_decay_epochs: int | None = None  # None: 1, or the rest of the run for cosine
@@ -89,6 +91,7 @@ CHECKS = {
     "batch_size": checks.batch_size,  # each item (see GRID_FIELDS)
     "learning_rate": checks.positive_number,  # each item (see GRID_FIELDS)
     "optimizer_config": checks.hyperparameters,
+    "grid": checks.axes,
     "lr_schedule": _schedule,
     "lr_decay_rate": checks.optional(checks.positive_number),
     "lr_decay_epochs": checks.optional(checks.positive_int),
@@ -215,6 +218,12 @@ def check_values(values: dict, where) -> dict:
         if problem:
             raise ConfigError(f"{where(key)} {problem}, got {value!r}")
         checked[key] = value
+        if key == "optimizer_config":  # the flat spelling: a list of values is a grid axis
+            axes = {name: tuple(item) for name, item in value.items()
+                    if isinstance(item, (list, tuple))}
+            checked[key] = {name: item for name, item in value.items() if name not in axes}
+            if axes:
+                checked["grid"] = {**checked.get("grid", {}), **axes}
     return checked
 
 
@@ -244,13 +253,30 @@ def load_yaml(path: str) -> dict:
         values = {}
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: expected a mapping of config keys, got {type(values).__name__}")
+    if sections.is_sectioned(values):
+        return sectioned_values(values, path)
     return check_values(values, lambda key: f"{path}: key {key!r}")
 
 
+def sectioned_values(values: dict, path: str) -> dict:
+    """Checked config values of a sectioned file (`experiments.sections`)."""
+    def fail(message: str):
+        raise ConfigError(f"{path}: {message}")
+
+    flat, hyperparameters, axes = sections.flatten(values, fail)
+    checked = check_values(flat, lambda key: f"{path}: key {sections.dotted(key)!r}")
+    checked["optimizer_config"] = hyperparameters
+    checked["grid"] = axes
+    return checked
+
+
 def values_from_run(run_config: dict, source: str) -> dict:
-    """Checked config values that repeat the run whose history "config" is `run_config`."""
-    values = {key: value for key, value in run_config.items() if key in FIELDS}
-    return check_values(values, lambda key: f"{source}: config key {key!r}")
+    """Checked config values that repeat the run whose (sectioned) history "config" is
+    `run_config`: its hyperparameters are values here, never grid axes."""
+    values = sections.run_values(run_config)
+    hyperparameters = values.pop("optimizer_config", {})
+    checked = check_values(values, lambda key: f"{source}: config key {key!r}")
+    return {**checked, "optimizer_config": hyperparameters}
 
 
 def resolve(file_values: dict, flag_values: dict) -> ExperimentConfig:
@@ -261,6 +287,9 @@ def resolve(file_values: dict, flag_values: dict) -> ExperimentConfig:
         **flag_values.get("optimizer_config", {}),
     }
     merged["optimizer_config"] = hyperparameters
+    # A hyperparameter given as one value by a flag replaces the file's axis of it.
+    merged["grid"] = {key: values for key, values in file_values.get("grid", {}).items()
+                      if key not in flag_values.get("optimizer_config", {})}
     return ExperimentConfig(**merged)
 
 

@@ -21,6 +21,11 @@ import json
 import optimizers
 from experiments.config import ConfigError, ExperimentConfig
 
+
+class Axis(tuple):
+    """The values of one hyperparameter axis (a plain list or tuple is a value)."""
+
+
 # Base-class arguments that every optimizer accepts besides its own hyperparameters.
 COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
@@ -42,19 +47,31 @@ def optimizer_names(requested: tuple[str, ...]) -> list[str]:
 
 
 def chosen_hyperparameters(config: ExperimentConfig) -> dict:
-    """The hyperparameters set by flags or YAML, learning rate first; lists are grid axes."""
+    """The hyperparameters set by flags or YAML, learning rate first; an Axis for each grid
+    axis, any other value (a list or a mapping too) as it is."""
     chosen = dict(config.optimizer_config)
+    chosen.update({key: Axis(_unique(values)) for key, values in config.grid.items()})
     if config.learning_rate is not None:
         chosen.pop("learning_rate", None)
-        chosen = {"learning_rate": list(config.learning_rate), **chosen}
+        chosen = {"learning_rate": Axis(_unique(config.learning_rate)), **chosen}
     known = all_hyperparameter_names()
     unknown = sorted(set(chosen) - known)
     if unknown:
         raise ConfigError(
             f"unknown optimizer hyperparameter {unknown[0]!r}; known: {', '.join(sorted(known))}"
         )
-    return {key: list(dict.fromkeys(value)) if isinstance(value, (list, tuple)) else value
-            for key, value in chosen.items()}
+    return chosen
+
+
+def _unique(values) -> list:
+    """`values` without repeats, in order (values may be lists or mappings)."""
+    seen, unique = set(), []
+    for value in values:
+        text = json.dumps(value, sort_keys=True)
+        if text not in seen:
+            seen.add(text)
+            unique.append(value)
+    return unique
 
 
 def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
@@ -66,7 +83,7 @@ def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
     own = optimizers.hyperparameters(name)
     accepted = {key: value for key, value in chosen.items()
                 if key in own or key in COMMON_OPTIMIZER_ARGUMENTS}
-    axes = {key: value for key, value in accepted.items() if isinstance(value, list)}
+    axes = {key: value for key, value in accepted.items() if isinstance(value, Axis)}
     points = []
     for values in itertools.product(*axes.values()):
         setting = {**accepted, **dict(zip(axes, values, strict=True))}
@@ -97,7 +114,7 @@ def all_hyperparameter_names() -> set[str]:
 def grid_axes(chosen: dict) -> list[str]:
     """The hyperparameters other than the learning rate that take several values."""
     return [key for key, value in chosen.items()
-            if key != "learning_rate" and isinstance(value, list) and len(value) > 1]
+            if key != "learning_rate" and isinstance(value, Axis) and len(value) > 1]
 
 
 def run_folder_name(optimizer: str, hyperparameters: dict, seed: int, batch_size=None,

@@ -1,22 +1,24 @@
-"""From a configuration to the list of runs: everything checked before anything is trained.
+"""From a configuration to the manifest of run specs: checked before anything is trained.
 
 `plan_experiment` validates optimizer names and hyperparameters, schedule,
-model, data files, output folder and free space, and works out each run's
-resolved config and folder (the grid: `experiments.grid`). With `resume`, it
-finds the experiment to continue and checks that every run that already
-started did so with the same settings.
+model and output folder, and works out each run's resolved, sectioned config
+and folder (the grid: `experiments.grid`): one run spec each, plain JSON
+(`training.runner.run_one` takes it). It loads no data and builds no model;
+what needs them is `training.preflight`. With `resume`, it finds the
+experiment to continue and checks that every run that already started did so
+with the same settings.
 """
 
 from __future__ import annotations
 
 import itertools
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import data
 import models
+from analysis import run_config as schema
 from analysis.history import FILENAME, HistoryError, read_history
 from experiments.config import ConfigError, ExperimentConfig
 from experiments.grid import (
@@ -26,38 +28,23 @@ from experiments.grid import (
     optimizer_names,
     run_folder_name,
 )
-from training.checkpoint import checkpoint_bytes
-from training.schedules import resolve_schedule
-
-# Run-config keys added after the first release, and the values a history
-# without them ran with: such runs resume, and compare, as if they had them.
-ADDED_KEYS = {
-    "lr_schedule": {"name": "constant", "warmup_epochs": 0},
-    "l2": 0.0,
-    "dropout": None,
-    "batch_norm": True,
-    "early_stopping": None,
-    "target": None,
-}
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run: what goes into its history's "config", and where it is written."""
-
-    config: dict
-    folder: Path
+from experiments.schedule import resolve_schedule
 
 
 @dataclass(frozen=True)
 class Plan:
-    folder: Path  # the experiment folder
-    runs: list[Run]
-    arrays: dict  # the data set, preprocessed once for all runs
+    """The experiment folder and its manifest: one run spec (a JSON object) per run.
+
+    A spec is {"config": sectioned run config, "folder": str, "runtime": {"device",
+    "verbose", "keep_checkpoints"}}; see `training.runner.run_one`.
+    """
+
+    folder: Path
+    specs: list[dict]
 
 
 def plan_experiment(config: ExperimentConfig) -> Plan:
-    """Validate the whole experiment, load the data, create or find the experiment folder."""
+    """Validate the whole experiment and create or find its folder; the manifest of runs."""
     info = data.get_dataset_info(config.dataset)
     model = config.model or info.default_model
     if model not in models.MODELS:
@@ -70,11 +57,6 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
     names = optimizer_names(config.optimizer)
     chosen = chosen_hyperparameters(config)
     grids = {name: hyperparameter_grid(name, chosen) for name in names}
-    arrays = load_arrays(config)
-    if config.subset is not None and config.subset > len(arrays["y_train"]):
-        raise ConfigError(
-            f"--subset {config.subset} is larger than the {len(arrays['y_train'])} training images"
-        )
     axes = grid_axes(chosen)
     several_batch_sizes = len(config.batch_size) > 1
     combinations = [(name, hyperparameters, batch_size, seed)
@@ -88,41 +70,31 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
     ]
     require_unique([folder_name for _, folder_name in planned])
     folder = find_experiment(config, model) if config.resume else new_experiment(config, model)
-    runs = [Run(settings, folder / folder_name) for settings, folder_name in planned]
+    runtime = {"device": config.device, "verbose": 2 if config.quiet else 1,
+               "keep_checkpoints": config.keep_checkpoints}
+    specs = [{"config": settings, "folder": str(folder / folder_name), "runtime": runtime}
+             for settings, folder_name in planned]
     if config.resume:
-        check_resumable(runs)
-    require_space(folder, model, info)
-    return Plan(folder, runs, arrays)
+        check_resumable(specs)
+    return Plan(folder, specs)
 
 
 def run_config(config: ExperimentConfig, model: str, schedule: dict, optimizer: str,
                hyperparameters: dict, batch_size, seed: int) -> dict:
-    """The resolved config of one run, as its history records it: enough to repeat it."""
-    return {
-        "dataset": config.dataset,
-        "model": model,
-        "optimizer": optimizer,
-        "optimizer_config": hyperparameters,
-        "epochs": config.epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "subset": config.subset,
-        "validation_split": config.validation_split,
-        "init": config.init,
-        "lr_schedule": schedule,
-        "l2": config.l2,
-        "dropout": config.dropout,
-        "batch_norm": config.batch_norm,
-        "early_stopping": config.early_stopping,
-        "target": config.target,
-        "divergence_threshold": config.divergence_threshold,
-        "data_dir": config.data_dir,
-    }
+    """The resolved, sectioned config of one run: enough to repeat it.
 
-
-def with_added_keys(config: dict) -> dict:
-    """A run config with the keys added since the first release at their old values."""
-    return {**ADDED_KEYS, **config}
+    Its keys are those of `analysis.run_config.FIELDS`, each taken from the flag of the
+    same name; the optimizer section is the name and every hyperparameter, the schedule
+    section the resolved schedule.
+    """
+    per_run = {"model": model, "batch_size": batch_size, "seed": seed}
+    sectioned = schema.empty()
+    for flag, (section, key) in schema.FIELDS.items():
+        if section not in ("optimizer", "schedule"):
+            sectioned[section][key] = per_run[flag] if flag in per_run else getattr(config, flag)
+    sectioned["optimizer"] = {"name": optimizer, **hyperparameters}
+    sectioned["schedule"] = schedule
+    return sectioned
 
 
 def require_unique(folders: list[str]) -> None:
@@ -132,17 +104,6 @@ def require_unique(folders: list[str]) -> None:
             raise ConfigError(f"two runs of this grid would share the folder {name}; "
                               "remove the repeated value")
         seen.add(name)
-
-
-def load_arrays(config: ExperimentConfig) -> dict:
-    """The data set, scaled once (float32 images, int64 labels)."""
-    (x_train, y_train), (x_test, y_test) = data.load_dataset(config.dataset, config.data_dir)
-    return {
-        "x_train": data.preprocess(x_train, config.dataset),
-        "y_train": y_train.astype("int64"),
-        "x_test": data.preprocess(x_test, config.dataset),
-        "y_test": y_test.astype("int64"),
-    }
 
 
 def holds_runs(folder: Path) -> bool:
@@ -195,31 +156,21 @@ def find_experiment(config: ExperimentConfig, model: str) -> Path:
     return max(candidates, key=lambda folder: folder.stat().st_mtime)
 
 
-def check_resumable(runs: list[Run]) -> None:
+def check_resumable(specs: list[dict]) -> None:
     """Refuse to continue a run with settings other than those it started with."""
-    for run in runs:
-        path = run.folder / FILENAME
+    for spec in specs:
+        path = Path(spec["folder"]) / FILENAME
         if not path.exists():
             continue
         try:
-            started = read_history(path)["config"]
+            started = schema.with_added_keys(read_history(path)["config"])
         except HistoryError as error:
             raise ConfigError(f"--resume: {error}") from None
-        started = with_added_keys(started)
-        for key, value in run.config.items():
-            if started.get(key) != value:
-                raise ConfigError(
-                    f"--resume: {run.folder} was started with {key}={started.get(key)!r}, "
-                    f"not {value!r}; resume with the settings it started with"
-                )
-
-
-def require_space(folder: Path, model: str, info) -> None:
-    """Refuse to start without room for a checkpoint (two, while one replaces the other)."""
-    needed = 2 * checkpoint_bytes(models.build_model(model, info.image_shape, info.num_classes))
-    free = shutil.disk_usage(folder).free
-    if free < needed:
-        raise ConfigError(
-            f"not enough free space in {folder} for checkpoints: need {needed / 1e6:.0f} MB, "
-            f"{free / 1e6:.0f} MB free"
-        )
+        for section, settings in spec["config"].items():
+            for key, value in settings.items():
+                if started[section].get(key) != value:
+                    raise ConfigError(
+                        f"--resume: {spec['folder']} was started with {section}.{key}="
+                        f"{started[section].get(key)!r}, not {value!r}; resume with the "
+                        "settings it started with"
+                    )

@@ -1,7 +1,7 @@
 """Learning-rate sensitivity (as in DeepOBS): validation accuracy against learning rate.
 
 Runs are grouped as in the results table, with the learning rate
-(`config.optimizer_config.learning_rate`) set aside as well as the seed: one
+(`config.optimizer.learning_rate`) set aside as well as the seed: one
 line per optimizer (per configuration, when an optimizer was also run with
 other settings), one point per learning rate. A point is the mean over the
 seeds of each run's best validation accuracy (`which="best"`, the highest over
@@ -52,7 +52,7 @@ class Point:
 
 def learning_rate_of(history: dict) -> float | None:
     """The run's learning rate, or None when it is not a positive finite number."""
-    rate = (history["config"].get("optimizer_config") or {}).get("learning_rate")
+    rate = (history["config"].get("optimizer") or {}).get("learning_rate")
     if isinstance(rate, bool) or not isinstance(rate, (int, float)):
         return None
     return float(rate) if math.isfinite(rate) and rate > 0 else None
@@ -85,7 +85,7 @@ def sweep_warnings(histories: list[dict]) -> list[str]:
     """
     missing = sum(learning_rate_of(history) is None for history in histories)
     if missing == len(histories):
-        raise SelectionError("no run has a numeric config.optimizer_config.learning_rate")
+        raise SelectionError("no run has a numeric config.optimizer.learning_rate")
     warnings = [f"left out {missing} run(s) without a numeric learning rate"] if missing else []
     _, lines = sensitivity_lines(histories)
     if all(len(points) == 1 for points in lines):
@@ -97,9 +97,9 @@ def sweep_warnings(histories: list[dict]) -> list[str]:
 
 def _without_learning_rate(history: dict) -> dict:
     config = dict(history["config"])
-    settings = dict(config.get("optimizer_config") or {})
+    settings = dict(config.get("optimizer") or {})
     settings.pop("learning_rate", None)
-    config["optimizer_config"] = settings
+    config["optimizer"] = settings
     return {**history, "config": config}
 
 

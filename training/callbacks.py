@@ -1,14 +1,20 @@
-"""Keras callbacks of the training loop: history writing, divergence stop, and the
-early-stopping and plateau callbacks whose state a checkpoint keeps."""
+"""Keras callbacks of the training loop, one concern each (as Keras's own `TerminateOnNaN`,
+`CSVLogger`): the clock, history recording, target tracking, divergence stop, history
+writing, and the early-stopping and plateau callbacks whose state a checkpoint keeps.
+
+They share the run's `history` dict (schema: `analysis.history`); `training_callbacks`
+in training/runner.py puts them in their order.
+"""
 
 from __future__ import annotations
 
-import math
 import time
 
 import keras
 
 from analysis.history import write_history
+from analysis.targets import time_to_target
+from training.divergence import DivergenceRule
 
 
 def current_learning_rate(optimizer) -> float:
@@ -29,67 +35,120 @@ def applied_learning_rate(optimizer, schedule=None) -> float:
     return float(keras.ops.convert_to_numpy(schedule(step)))
 
 
-class HistoryWriter(keras.callbacks.Callback):
-    """Appends each epoch's metrics, learning rate and time to `history`, then writes it.
+class Clock(keras.callbacks.Callback):
+    """Times each epoch's two parts apart: training, and the validation inside `fit`.
 
-    The file is rewritten atomically at the end of every epoch, so a run killed
-    at any moment leaves a valid history of the epochs it finished. A loss that
-    is not finite, or above `divergence_threshold` when one is set, ends the
-    run: status "diverged", `diverged_at_epoch` set, training stopped after
-    that epoch.
-
-    "lr" is the learning rate of the epoch's last update (`schedule` is the
-    optimizer's schedule, if it has one). With `target`, the first epoch whose
-    val_accuracy reaches it is recorded as history["target"]: the value, the
-    epoch and the training time until the end of that epoch (training goes on).
-    Put this callback first, so that it sees the epoch before others change
-    the learning rate or the weights.
+    Training runs from `on_epoch_begin` to `on_test_begin` (the validation that
+    `fit` starts after the epoch's last batch), evaluation from `on_test_begin`
+    to `on_test_end`; without validation, training lasts until `on_epoch_end`.
+    Put it first, so that the other callbacks' `on_epoch_end` read
+    `train_time_s` and `eval_time_s` of the epoch just ended.
     """
 
-    def __init__(self, history: dict, path, divergence_threshold: float | None = None,
-                 schedule=None, target: float | None = None):
+    def __init__(self):
         super().__init__()
-        self.history = history
-        self.path = path
-        self.divergence_threshold = divergence_threshold
-        self.schedule = schedule
-        self.target = target
-        self._epoch_started = 0.0
+        self.train_time_s = 0.0
+        self.eval_time_s = 0.0
+        self._started = 0.0
+        self._training = False
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_started = time.perf_counter()
+        self.train_time_s = self.eval_time_s = 0.0
+        self._started, self._training = time.perf_counter(), True
+
+    def on_test_begin(self, logs=None):
+        if self._training:
+            self.train_time_s = time.perf_counter() - self._started
+            self._training = False
+        self._started = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.eval_time_s += time.perf_counter() - self._started
 
     def on_epoch_end(self, epoch, logs=None):
-        elapsed = time.perf_counter() - self._epoch_started
+        if self._training:  # no validation this epoch
+            self.train_time_s = time.perf_counter() - self._started
+            self._training = False
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Appends each epoch's row to `history["history"]`: Keras's metrics, the global step
+    (the optimizer's `iterations`), the learning rate of the epoch's last update
+    (`schedule`: the optimizer's schedule, if it has one) and the `clock`'s two times;
+    keeps `wall_time_s` their sum. Put it right after the clock.
+    """
+
+    def __init__(self, history: dict, clock: Clock, schedule=None):
+        super().__init__()
+        self.history = history
+        self.clock = clock
+        self.schedule = schedule
+
+    def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         record = self.history["history"]
         record["epoch"].append(epoch + 1)
+        record["step"].append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)))
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             record[key].append(float(logs[key]) if key in logs else None)
         record["lr"].append(applied_learning_rate(self.model.optimizer, self.schedule))
-        record["epoch_time_s"].append(elapsed)
-        self.history["wall_time_s"] = sum(record["epoch_time_s"])
-        self._check_target(epoch + 1, logs.get("val_accuracy"))
-        if self._diverged(logs.get("loss")):
-            self.history["status"] = "diverged"
-            self.history["diverged_at_epoch"] = epoch + 1
-            self.model.stop_training = True
-        write_history(self.path, self.history)
+        record["train_time_s"].append(self.clock.train_time_s)
+        record["eval_time_s"].append(self.clock.eval_time_s)
+        self.history["wall_time_s"] = sum(record["train_time_s"]) + sum(record["eval_time_s"])
 
-    def _check_target(self, epoch: int, accuracy) -> None:
-        if self.target is None or self.history.get("target") or accuracy is None:
+
+class TargetTracker(keras.callbacks.Callback):
+    """Sets `history["target"]` once `metric` first reaches `target`
+    (`analysis.targets.time_to_target` over the rows recorded so far); training goes on.
+    Put it after the recorder."""
+
+    def __init__(self, history: dict, target: float, metric: str = "val_accuracy"):
+        super().__init__()
+        self.history = history
+        self.target = target
+        self.metric = metric
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.history.get("target") is None:
+            self.history["target"] = time_to_target(self.history, self.metric, self.target)
+
+
+class DivergenceStop(keras.callbacks.Callback):
+    """Ends a run whose epoch loss breaks `rule` (`training.divergence.DivergenceRule`):
+    status "diverged", `history["divergence"]` names the criterion, and training stops
+    after that epoch. Put it after the recorder."""
+
+    def __init__(self, history: dict, rule: DivergenceRule):
+        super().__init__()
+        self.history = history
+        self.rule = rule
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        penalty = sum(float(keras.ops.convert_to_numpy(term)) for term in self.model.losses)
+        broken = self.rule.check(None if loss is None else float(loss), penalty)
+        if broken is None:
             return
-        if float(accuracy) >= self.target:
-            self.history["target"] = {"value": self.target, "epoch": epoch,
-                                      "time_s": self.history["wall_time_s"]}
+        criterion, value = broken
+        steps = self.history["history"]["step"]
+        self.history["status"] = "diverged"
+        self.history["divergence"] = {"epoch": epoch + 1, "step": steps[-1] if steps else None,
+                                      "criterion": criterion, "value": value}
+        self.model.stop_training = True
 
-    def _diverged(self, loss) -> bool:
-        if loss is None:
-            return False
-        loss = float(loss)
-        if not math.isfinite(loss):
-            return True
-        return self.divergence_threshold is not None and loss > self.divergence_threshold
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Writes `history` to `path` atomically at the end of every epoch, so that a run killed
+    at any moment leaves a valid history of the epochs it finished. Put it after the
+    callbacks that fill the history in, before those that change rate or weights."""
+
+    def __init__(self, history: dict, path):
+        super().__init__()
+        self.history = history
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        write_history(self.path, self.history)
 
 
 def _encode(value):

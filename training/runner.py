@@ -1,33 +1,26 @@
-"""The one training loop: data -> model -> optimizer -> `model.fit` with callbacks.
+"""One run as a function: `run_one(spec) -> history`.
 
-`run_experiment(config)` checks everything before it writes anything (see
-`experiments.plan`), then trains every run of the grid (optimizers, learning rates,
-batch sizes, seeds), one after another, into one experiment folder, and ends
-with the comparison table.
-Each run writes its history and a checkpoint after every epoch, so an
-interrupted experiment continues with `--resume` exactly where it stopped.
+The one training loop: data -> model -> optimizer -> `model.fit` with callbacks.
+A run spec is a plain JSON object (see `run_one`); nothing else is needed, so a
+fresh process (a worker, a Ray task) can run it from the spec alone. The run
+writes its history and a checkpoint after every epoch into the spec's folder,
+so a killed run continues exactly where it stopped when it is run again.
 """
 
 from __future__ import annotations
 
-import os
-import platform
-import shlex
-import subprocess
-import sys
+import functools
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+import tensorflow as tf
+from keras.optimizers.schedules import LearningRateSchedule
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras.optimizers.schedules import LearningRateSchedule  # noqa: E402
-
-import data  # noqa: E402
-import models  # noqa: E402
-import optimizers  # noqa: E402
-from analysis import summary  # noqa: E402
-from analysis.history import (  # noqa: E402
+import data
+import models
+import optimizers
+from analysis import run_config
+from analysis.history import (
     FILENAME,
     FINISHED_STATUSES,
     HistoryError,
@@ -35,127 +28,94 @@ from analysis.history import (  # noqa: E402
     read_history,
     write_history,
 )
-from experiments.config import ConfigError, ExperimentConfig  # noqa: E402
-from experiments.guard import Interrupted, experiment_lock, interruptible  # noqa: E402
-from experiments.plan import Run, plan_experiment, with_added_keys  # noqa: E402
-from training.callbacks import EarlyStop, HistoryWriter, Plateau  # noqa: E402
-from training.checkpoint import (  # noqa: E402
+from training.callbacks import (
+    Clock,
+    DivergenceStop,
+    EarlyStop,
+    HistoryRecorder,
+    HistoryWriter,
+    Plateau,
+    TargetTracker,
+)
+from training.checkpoint import (
     Checkpointer,
     latest_checkpoint,
     remove_checkpoints,
     restore_checkpoint,
 )
-from training.pipeline import steps_per_epoch, training_batches  # noqa: E402
-from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate  # noqa: E402
+from training.divergence import DivergenceRule
+from training.environment import describe_environment, select_device
+from training.pipeline import steps_per_epoch, training_batches
+from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=()) -> int:
-    """Train every run of `config`; the exit status for the command line."""
-    try:
-        device = select_device(config.device)
-        plan = plan_experiment(config)
-    except (ConfigError, data.DataError, ValueError, OSError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
-    environment = describe_environment(device)
-    print(f"Device: {device}")
-    print(f"Experiment: {plan.folder} ({len(plan.runs)} run{'s' if len(plan.runs) > 1 else ''})")
-    histories = []
-    try:
-        with experiment_lock(plan.folder), interruptible():
-            for number, run in enumerate(plan.runs, start=1):
-                print(f"\n[{number}/{len(plan.runs)}] {describe_run(run.config)}", flush=True)
-                histories.append(train(run, plan.arrays, environment, config))
-    except ConfigError as error:  # the experiment is locked by a live process
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
-    except Interrupted as stop:
-        print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
-              f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)
-        return stop.exit_status
-    finally:
-        report(histories, plan.folder)
-    return 0
+RUNTIME_DEFAULTS = {"device": "auto", "verbose": 1, "keep_checkpoints": False}
 
 
-def resume_command(prog: str, argv, folder: Path) -> str:
-    """The command that continues this experiment."""
-    arguments = [argument for argument in argv if argument != "--resume"]
-    if not any(argument.split("=")[0] == "--experiment" for argument in arguments):
-        arguments += ["--experiment", folder.name]
-    return shlex.join(["python", prog, *arguments, "--resume"])
+def run_one(spec: dict) -> dict:
+    """Train the run `spec` describes to its end (or continue it); its final history.
+
+    `spec` is {"config": the sectioned run config (`analysis.run_config`),
+    "folder": where history.json and checkpoints go, "runtime": {"device":
+    auto|cpu|gpu, "verbose": Keras's 0|1|2, "keep_checkpoints": bool}}
+    ("runtime" is optional: how to run, never what). A finished run (completed,
+    early stopped, diverged) is returned as it is. Raises ValueError for a
+    device that is not there, data.DataError for data that cannot be loaded,
+    and whatever training raises (the history then says "failed", or
+    "interrupted" for KeyboardInterrupt and other BaseExceptions).
+    """
+    runtime = {**RUNTIME_DEFAULTS, **spec.get("runtime", {})}
+    config = run_config.with_added_keys(spec["config"])
+    folder = Path(spec["folder"])
+    environment = describe_environment(select_device(runtime["device"]))
+    previous = previous_history(folder / FILENAME)
+    if previous and previous["status"] in FINISHED_STATUSES:
+        print(f"already {previous['status']}: {folder}")
+        if not runtime["keep_checkpoints"]:
+            remove_checkpoints(folder)
+        return previous
+    history = train(config, folder, previous, environment, runtime["verbose"])
+    if not runtime["keep_checkpoints"]:
+        remove_checkpoints(folder)
+    return history
 
 
-def select_device(requested: str) -> str:
-    """Make TensorFlow use the requested device; a description of the one used."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if requested == "cpu":
-        if gpus:
-            tf.config.set_visible_devices([], "GPU")
-        return "CPU"
-    if not gpus:
-        if requested == "gpu":
-            raise ConfigError("--device gpu: TensorFlow sees no GPU here; use --device cpu or auto")
-        return "CPU"
-    details = tf.config.experimental.get_device_details(gpus[0])
-    return f"GPU ({details.get('device_name', gpus[0].name)})"
-
-
-def describe_environment(device: str) -> dict:
+@functools.lru_cache(maxsize=2)
+def load_arrays(dataset: str, data_dir: str | None) -> dict:
+    """The data set, scaled once per process (float32 images, int64 labels)."""
+    (x_train, y_train), (x_test, y_test) = data.load_dataset(dataset, data_dir)
     return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "device": device,
-        "git_commit": git_commit(),
+        "x_train": data.preprocess(x_train, dataset),
+        "y_train": y_train.astype("int64"),
+        "x_test": data.preprocess(x_test, dataset),
+        "y_test": y_test.astype("int64"),
     }
-
-
-def git_commit() -> str | None:
-    """HEAD's commit, with "+dirty" when tracked files differ from it; None outside git."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True,
-                              text=True, timeout=5, check=True).stdout.strip()
-    try:
-        commit = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if not commit:
-        return None
-    return commit + "+dirty" if dirty else commit
-
-
-def describe_run(config: dict) -> str:
-    settings = ", ".join(f"{key}={value}" for key, value in config["optimizer_config"].items()
-                         if value is not None)
-    return f"{config['optimizer']} ({settings}) batch={config['batch_size']} seed={config['seed']}"
 
 
 def split_for_run(arrays: dict, config: dict) -> tuple[tuple, tuple]:
     """The run's training and validation arrays: subset, then validation split, by seed."""
+    problem, seed = config["problem"], config["execution"]["seed"]
     x, y = arrays["x_train"], arrays["y_train"]
-    if config["subset"] is not None:
-        x, y = data.class_balanced_subset(x, y, config["subset"], config["seed"])
-    return data.split_validation(x, y, config["validation_split"], config["seed"])
+    if problem["subset"] is not None:
+        x, y = data.class_balanced_subset(x, y, problem["subset"], seed)
+    return data.split_validation(x, y, problem["validation_split"], seed)
 
 
 def batch_size_for(config: dict, examples: int) -> int:
     """The run's batch size in examples: "full" is the whole training set (one step an epoch)."""
-    return examples if config["batch_size"] == "full" else config["batch_size"]
+    batch_size = config["execution"]["batch_size"]
+    return examples if batch_size == "full" else batch_size
 
 
 def build_compiled_model(config: dict, learning_rate):
     """The run's model, compiled with its optimizer; `learning_rate` a float or a schedule."""
-    info = data.get_dataset_info(config["dataset"])
-    model = models.build_model(config["model"], info.image_shape, info.num_classes, config["init"],
-                               dropout=config["dropout"], batch_norm=config["batch_norm"],
-                               l2=config["l2"])
-    hyperparameters = {**config["optimizer_config"], "learning_rate": learning_rate}
+    model_config = config["model"]
+    info = data.get_dataset_info(config["problem"]["dataset"])
+    model = models.build_model(model_config["name"], info.image_shape, info.num_classes,
+                               model_config["init"], dropout=model_config["dropout"],
+                               batch_norm=model_config["batch_norm"], l2=model_config["l2"])
+    hyperparameters = {**run_config.hyperparameters(config), "learning_rate": learning_rate}
     model.compile(
-        optimizer=optimizers.get(config["optimizer"], **hyperparameters),
+        optimizer=optimizers.get(run_config.optimizer_name(config), **hyperparameters),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         jit_compile=False,  # XLA is several times slower for these networks on a CPU
@@ -179,92 +139,98 @@ def truncated(history: dict, epochs: int) -> dict:
     target = history.get("target")
     if target and target["epoch"] > epochs:
         target = None
+    wall_time = sum(value or 0.0 for key in ("train_time_s", "eval_time_s")
+                    for value in record[key])
     return {**history, "history": record, "status": "running", "test": None,
-            "wall_time_s": sum(record["epoch_time_s"]), "diverged_at_epoch": None,
-            "target": target, "early_stopping": None}
+            "wall_time_s": wall_time, "divergence": None, "target": target,
+            "early_stopping": None}
 
 
 def stateful_callbacks(config: dict) -> list:
     """The callbacks whose state a checkpoint keeps: plateau, early stopping (if set)."""
     callbacks = []
-    schedule = config["lr_schedule"]
+    schedule = config["schedule"]
     if schedule["name"] == "plateau":
         callbacks.append(Plateau(schedule["decay_rate"], schedule["patience"], PLATEAU_MIN_DELTA))
-    if config["early_stopping"]:
-        callbacks.append(EarlyStop(config["early_stopping"]))
+    if config["execution"]["early_stopping"]:
+        callbacks.append(EarlyStop(config["execution"]["early_stopping"]))
     return callbacks
 
 
-def train(run: Run, arrays: dict, environment: dict, options: ExperimentConfig) -> dict:
-    """Train one run to its end (or continue it), writing history and checkpoint every epoch."""
-    path = run.folder / FILENAME
-    config = with_added_keys(run.config)  # a run config written before those keys existed
-    previous = previous_history(path)
-    if previous and previous["status"] in FINISHED_STATUSES:
-        print(f"already {previous['status']}: {run.folder}")
-        if not options.keep_checkpoints:
-            remove_checkpoints(run.folder)
-        return previous
+def training_callbacks(history: dict, config: dict, folder: Path, schedule,
+                       stateful: list) -> list:
+    """The callbacks in their order: clock, recorder, target, divergence, writer (the epoch
+    is recorded before others change rate or weights), the stateful ones, the checkpoint
+    last (to save their updated state)."""
+    clock = Clock()
+    callbacks = [clock, HistoryRecorder(history, clock, schedule)]
+    if config["problem"]["target"] is not None:
+        callbacks.append(TargetTracker(history, config["problem"]["target"]))
+    info = data.get_dataset_info(config["problem"]["dataset"])
+    rule = DivergenceRule(info.num_classes, config["execution"]["divergence_threshold"])
+    callbacks += [DivergenceStop(history, rule), HistoryWriter(history, folder / FILENAME)]
+    return [*callbacks, *stateful, Checkpointer(folder, stateful)]
+
+
+def train(config: dict, folder: Path, previous: dict | None, environment: dict,
+          verbose: int) -> dict:
+    """Fit the run's model from its start or latest checkpoint; its history, written."""
+    arrays = load_arrays(config["problem"]["dataset"], config["problem"]["data_dir"])
+    seed = config["execution"]["seed"]
     keras.backend.clear_session()
-    keras.utils.set_random_seed(config["seed"])
+    keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     (x_train, y_train), validation = split_for_run(arrays, config)
     batch_size = batch_size_for(config, len(x_train))
     steps = steps_per_epoch(len(x_train), batch_size)
-    learning_rate = build_learning_rate(config["lr_schedule"],
-                                        config["optimizer_config"]["learning_rate"], steps)
+    learning_rate = build_learning_rate(config["schedule"],
+                                        config["optimizer"]["learning_rate"], steps)
     model = build_compiled_model(config, learning_rate)
     stateful = stateful_callbacks(config)
     early_stop = next((callback for callback in stateful if isinstance(callback, EarlyStop)), None)
-    first_epoch, history = start_or_continue(run, previous, model, stateful, environment)
+    sizes = {"source": None, "train_examples": len(x_train),
+             "validation_examples": len(validation[0]), "test_examples": len(arrays["x_test"])}
+    first_epoch, history = start_or_continue(config, folder, previous, model, stateful,
+                                             environment, sizes)
     # A checkpoint taken after early stopping decided to stop: no epoch is left to run, but
     # `fit` still ends training, which restores the best weights.
-    last_epoch = first_epoch if early_stop and early_stop.stopped else config["epochs"]
+    last_epoch = first_epoch if early_stop and early_stop.stopped else config["execution"]["epochs"]
     schedule = learning_rate if isinstance(learning_rate, LearningRateSchedule) else None
     try:
         model.fit(
-            training_batches(x_train, y_train, batch_size, config["seed"], first_epoch,
-                             last_epoch),
-            steps_per_epoch=steps,
-            initial_epoch=first_epoch,
-            epochs=last_epoch,
+            training_batches(x_train, y_train, batch_size, seed, first_epoch, last_epoch),
+            steps_per_epoch=steps, initial_epoch=first_epoch, epochs=last_epoch,
             shuffle=False,  # training_batches orders every epoch itself
-            validation_data=validation,
-            verbose=2 if options.quiet else 1,
-            # The writer first, to record the epoch before others change rate or weights;
-            # the checkpoint last, to save their updated state.
-            callbacks=[HistoryWriter(history, path, config["divergence_threshold"], schedule,
-                                     config["target"]),
-                       *stateful, Checkpointer(run.folder, stateful)],
+            validation_data=validation, verbose=verbose,
+            callbacks=training_callbacks(history, config, folder, schedule, stateful),
         )
         finish(history, model, early_stop, arrays, batch_size)
-    except Interrupted:
-        history["status"] = "interrupted"
-        raise
     except Exception:
         history["status"] = "failed"
         raise
+    except BaseException:  # Ctrl-C, or SIGTERM turned into an exception by the driver
+        history["status"] = "interrupted"
+        raise
     finally:
-        write_history(path, history)
-    if not options.keep_checkpoints:
-        remove_checkpoints(run.folder)
+        write_history(folder / FILENAME, history)
     return history
 
 
-def start_or_continue(run: Run, previous: dict | None, model, stateful: list,
-                      environment: dict) -> tuple[int, dict]:
+def start_or_continue(config: dict, folder: Path, previous: dict | None, model, stateful: list,
+                      environment: dict, sizes: dict) -> tuple[int, dict]:
     """(first epoch, history): restored from the run's latest checkpoint, or a fresh start."""
-    checkpoint = latest_checkpoint(run.folder) if previous else None
+    checkpoint = latest_checkpoint(folder) if previous else None
     if checkpoint:
         first_epoch = restore_checkpoint(model, checkpoint[1], stateful)
         history = truncated(previous, first_epoch)
         print(f"resuming after epoch {first_epoch}")
     else:
-        remove_checkpoints(run.folder)
-        first_epoch, history = 0, new_history(run.config, environment)
+        remove_checkpoints(folder)
+        first_epoch, history = 0, new_history(config, environment)
     history["environment"] = environment
-    run.folder.mkdir(parents=True, exist_ok=True)
-    write_history(run.folder / FILENAME, history)
+    history["data"] = sizes
+    folder.mkdir(parents=True, exist_ok=True)
+    write_history(folder / FILENAME, history)
     return first_epoch, history
 
 
@@ -278,13 +244,3 @@ def finish(history: dict, model, early_stop, arrays: dict, batch_size: int) -> N
     scores = model.evaluate(arrays["x_test"], arrays["y_test"], batch_size=batch_size,
                             verbose=0, return_dict=True)
     history["test"] = {key: float(value) for key, value in scores.items()}
-
-
-def report(histories: list[dict], experiment: Path) -> None:
-    """Print the comparison table and write it beside the runs."""
-    if not histories:
-        return
-    rows = summary.summarize(histories)
-    print("\n" + summary.format_text(rows))
-    for path in summary.write_tables(rows, experiment):
-        print(f"Wrote {path}")

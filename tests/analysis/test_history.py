@@ -70,13 +70,20 @@ def faulty(change):
     [
         (faulty(lambda run: run.pop("config")), "missing key(s) config"),
         (faulty(lambda run: run.update(status="done")), "status 'done' is not one of"),
-        (faulty(lambda run: run.update(schema_version=2)), "schema_version 2 is not 1"),
-        (faulty(lambda run: run["config"].pop("seed")), "config is missing key(s) seed"),
+        (faulty(lambda run: run.update(schema_version=3)), "schema_version 3 is not 2"),
+        (faulty(lambda run: run["config"]["execution"].pop("seed")),
+         "config is missing key(s) execution.seed"),
+        (faulty(lambda run: run["config"].pop("model")), "config.model must be an object"),
+        (faulty(lambda run: run["history"].pop("step")), "history is missing key(s) step"),
+        (faulty(lambda run: run["history"]["step"].__setitem__(0, 1.5)), "integers or null"),
         (faulty(lambda run: run["history"]["loss"].pop()), "history.loss has 2 entries"),
         (faulty(lambda run: run["history"].update(epoch=[1, 3, 4])), "must count 1, 2, 3"),
         (faulty(lambda run: run["history"]["accuracy"].__setitem__(0, "x")), "numbers or null"),
         (faulty(lambda run: run.update(wall_time_s="10")), "wall_time_s must be a number"),
-        (faulty(lambda run: run.update(diverged_at_epoch=0)), "diverged_at_epoch must be"),
+        (faulty(lambda run: run.update(divergence={"epoch": 0, "step": 0, "criterion": "x",
+                                                   "value": None})), "divergence.epoch must be"),
+        (faulty(lambda run: run.update(divergence={"epoch": 1})), "divergence is missing"),
+        (faulty(lambda run: run.update(target=3)), "target must be an object or null"),
         ([1, 2], "expected a JSON object"),
     ],
 )
@@ -91,7 +98,7 @@ def test_validation_names_the_file_and_the_fault(tmp_path, run, fault):
 
 def test_unreadable_and_invalid_json_name_the_file(tmp_path):
     broken = tmp_path / "broken.json"
-    broken.write_text('{"schema_version": 1,')
+    broken.write_text('{"schema_version": 2,')
     with pytest.raises(schema.HistoryError, match=r"broken\.json: not valid JSON"):
         schema.read_history(broken)
     with pytest.raises(schema.HistoryError, match=r"absent\.json: cannot read"):

@@ -92,14 +92,14 @@ def test_target_epochs_and_time_over_the_seeds_that_reached_it():
             0,
             loss=[1] * 4,
             val_accuracy=[0.5, 0.97, 0.99, 0.99],
-            epoch_time_s=[3.0, 2.0, 2.5, 2.0],
+            train_time_s=[3.0, 2.0, 2.5, 2.0],
         ),
         make_history(
             "adam",
             1,
             loss=[1] * 4,
             val_accuracy=[0.5, 0.6, 0.98, 0.99],
-            epoch_time_s=[4.0, 1.0, 1.5, 1.0],
+            train_time_s=[4.0, 1.0, 1.5, 1.0],
         ),
         make_history("adam", 2, loss=[1] * 4, val_accuracy=[0.5, 0.6, 0.7, 0.97]),
     ]

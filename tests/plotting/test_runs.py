@@ -23,7 +23,7 @@ def chosen(results_dir, optimizers, dataset=None, experiment=None):
     runs, problems = load_runs(results_dir, experiment)
     assert problems == []
     return [
-        (run.experiment, run.optimizer, run.history["config"]["seed"])
+        (run.experiment, run.optimizer, run.history["config"]["execution"]["seed"])
         for run in select_runs(runs, parse_optimizers(optimizers), dataset)
     ]
 

@@ -60,7 +60,7 @@ def during_history_write(epoch):
     def write_half_then_die(path, payload):
         if payload.get("history", {}).get("epoch") and len(payload["history"]["epoch"]) == epoch:
             partial = Path(path).parent / f".{Path(path).name}.crash.tmp"
-            partial.write_text('{"schema_version": 1, "status": "runn')
+            partial.write_text('{"schema_version": 2, "status": "runn')
             kill()
         write(path, payload)
 

@@ -53,8 +53,8 @@ def test_clipping_from_the_command_line_is_recorded(tiny_mnist, tmp_path):
     config = train_model.parse_config(["--optimizer", "sgd,adam", "--clipnorm", "1.5",
                                        "--data_dir", str(tiny_mnist),
                                        "--output_dir", str(tmp_path)])
-    runs = plan_experiment(config).runs
-    assert [run.config["optimizer_config"]["clipnorm"] for run in runs] == [1.5, 1.5]
+    specs = plan_experiment(config).specs
+    assert [spec["config"]["optimizer"]["clipnorm"] for spec in specs] == [1.5, 1.5]
 
 
 def test_new_settings_are_recorded_and_from_history_repeats_them(tiny_mnist, tmp_path):
@@ -66,18 +66,19 @@ def test_new_settings_are_recorded_and_from_history_repeats_them(tiny_mnist, tmp
              "3", "--target", "0.9", "--batch_size", "full", "--epochs", "4"]
     config = train_model.parse_config([*flags, "--data_dir", str(tiny_mnist),
                                        "--output_dir", str(tmp_path / "first")])
-    (run,) = plan_experiment(config).runs
-    recorded = run.config
-    assert recorded["lr_schedule"] == {"name": "exponential", "decay_rate": 0.8,
-                                       "decay_epochs": 1, "warmup_epochs": 1}
-    assert (recorded["l2"], recorded["dropout"], recorded["batch_norm"]) == (1e-4, 0.3, False)
-    assert (recorded["early_stopping"], recorded["target"]) == (3, 0.9)
-    assert recorded["batch_size"] == "full"
+    (spec,) = plan_experiment(config).specs
+    recorded = spec["config"]
+    assert recorded["schedule"] == {"name": "exponential", "decay_rate": 0.8,
+                                    "decay_epochs": 1, "warmup_epochs": 1}
+    model = recorded["model"]
+    assert (model["l2"], model["dropout"], model["batch_norm"]) == (1e-4, 0.3, False)
+    assert (recorded["execution"]["early_stopping"], recorded["problem"]["target"]) == (3, 0.9)
+    assert recorded["execution"]["batch_size"] == "full"
     # What --from_history does with the recorded config: the same run again.
     again = resolve(values_from_run(recorded, "history.json"),
                     {"output_dir": str(tmp_path / "again")})
-    (repeated,) = plan_experiment(again).runs
-    assert repeated.config == recorded
+    (repeated,) = plan_experiment(again).specs
+    assert repeated["config"] == recorded
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(noise_mnist, tmp_path):
@@ -102,11 +103,12 @@ def test_early_stopping_stops_and_restores_the_best_weights(noise_mnist, tmp_pat
 def test_target_records_the_first_epoch_that_reaches_it(tiny_mnist, noise_mnist, tmp_path):
     reached = train(tiny_mnist, tmp_path, "--epochs", "3", "--target", "0.5",
                     experiment="reached")
-    accuracies = reached["history"]["val_accuracy"]
-    first = next(epoch for epoch, value in enumerate(accuracies, start=1) if value >= 0.5)
+    record = reached["history"]
+    first = next(epoch for epoch, value in enumerate(record["val_accuracy"], start=1)
+                 if value >= 0.5)
     assert reached["target"] == {
-        "value": 0.5, "epoch": first,
-        "time_s": pytest.approx(sum(reached["history"]["epoch_time_s"][:first])),
+        "metric": "val_accuracy", "value": 0.5, "epoch": first, "step": 2 * first,
+        "train_time_s": pytest.approx(sum(record["train_time_s"][:first])),
     }
     assert reached["history"]["epoch"] == [1, 2, 3]  # a measurement, not a stop
     never = train(noise_mnist, tmp_path, "--epochs", "1", "--target", "1.0", experiment="never")
@@ -123,9 +125,11 @@ def test_full_batch_and_single_example_steps(tiny_mnist, tmp_path, batch_size,
     history = train(tiny_mnist, tmp_path, "--optimizer", "sgd", "--epochs", "2",
                     "--batch_size", batch_size, "--keep_checkpoints")
     config = history["config"]
-    assert config["batch_size"] == (batch_size if batch_size == "full" else int(batch_size))
+    expected = batch_size if batch_size == "full" else int(batch_size)
+    assert config["execution"]["batch_size"] == expected
     (path,) = (tmp_path / "exp").glob("*/history.json")
-    model = build_compiled_model(config, config["optimizer_config"]["learning_rate"])
+    model = build_compiled_model(config, config["optimizer"]["learning_rate"])
     restore_checkpoint(model, latest_checkpoint(path.parent)[1])
     assert int(model.optimizer.iterations.numpy()) == 2 * updates_per_epoch
+    assert history["history"]["step"] == [updates_per_epoch, 2 * updates_per_epoch]
     assert all(math.isfinite(value) for value in history["history"]["loss"])

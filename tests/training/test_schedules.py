@@ -77,7 +77,7 @@ def test_recorded_rates_are_the_closed_form_values(tiny_mnist, tmp_path, case):
     flags, epochs, formula, recorded = CASES[case]
     history = run(tiny_mnist, tmp_path, "--epochs", str(epochs), *flags)
     assert history["status"] == "completed"
-    assert history["config"]["lr_schedule"] == recorded
+    assert history["config"]["schedule"] == recorded
     # float32 arithmetic: 1e-6 relative, and 1e-7 of lr absolute for cosine's 1 + cos(~pi)
     assert history["history"]["lr"] == pytest.approx(expected_rates(epochs=epochs, **formula),
                                                      rel=1e-6, abs=1e-7 * LR)
@@ -87,7 +87,7 @@ def test_plateau_multiplies_the_rate_when_val_loss_stalls(noise_mnist, tmp_path)
     patience, factor, epochs = 1, 0.5, 6
     history = run(noise_mnist, tmp_path, "--epochs", str(epochs), "--lr_schedule", "plateau",
                   "--lr_patience", str(patience), "--lr_decay_rate", str(factor))
-    assert history["config"]["lr_schedule"] == {"name": "plateau", "decay_rate": factor,
+    assert history["config"]["schedule"] == {"name": "plateau", "decay_rate": factor,
                                                 "patience": patience}
     # Keras's rule, from its documentation: an epoch improves on the best val_loss
     # if lower by more than min_delta (1e-4); after `patience` epochs without one,

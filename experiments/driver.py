@@ -1,0 +1,87 @@
+"""An experiment: plan (a manifest of run specs) -> execute -> summarize (from the files).
+
+`run_experiment(config)` is what `train_model.py` runs after parsing: it plans
+and checks everything before it writes anything, then hands the specs to an
+executor (`experiments.execute`) under the experiment's lock, and ends with
+the comparison table of the runs' history files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from pathlib import Path
+
+import data
+from analysis import summary
+from analysis.history import FILENAME, HistoryError
+from analysis.loading import load_run
+from experiments.config import ConfigError, ExperimentConfig
+from experiments.execute import Executor, execute_serially
+from experiments.guard import Interrupted, experiment_lock, interruptible
+from experiments.plan import plan_experiment
+
+
+def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=(),
+                   executor: Executor = execute_serially) -> int:
+    """Train every run of `config`; the exit status for the command line."""
+    from training.environment import select_device  # TensorFlow: only after parsing
+    from training.preflight import preflight
+
+    plan = None
+    try:
+        device = select_device(config.device)
+        plan = plan_experiment(config)
+        preflight(plan.specs, plan.folder)
+    except (ConfigError, data.DataError, ValueError, OSError) as error:
+        if plan is not None and not config.resume:
+            discard_if_empty(plan.folder)  # bad input leaves nothing behind
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    count = len(plan.specs)
+    print(f"Device: {device}")
+    print(f"Experiment: {plan.folder} ({count} run{'s' if count > 1 else ''})")
+    try:
+        with experiment_lock(plan.folder), interruptible():
+            for _ in executor(plan.specs):
+                pass
+    except ConfigError as error:  # the experiment is locked by a live process
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except Interrupted as stop:
+        print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
+              f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)
+        return stop.exit_status
+    finally:
+        report(plan.specs, plan.folder)
+    return 0
+
+
+def discard_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only an empty folder is removed
+
+
+def resume_command(prog: str, argv, folder: Path) -> str:
+    """The command that continues this experiment."""
+    arguments = [argument for argument in argv if argument != "--resume"]
+    if not any(argument.split("=")[0] == "--experiment" for argument in arguments):
+        arguments += ["--experiment", folder.name]
+    return shlex.join(["python", prog, *arguments, "--resume"])
+
+
+def report(specs: list[dict], experiment: Path) -> None:
+    """Print the comparison table of the runs on disk and write it beside them."""
+    histories = []
+    for spec in specs:
+        try:
+            histories.append(load_run(Path(spec["folder"]) / FILENAME).history)
+        except (HistoryError, OSError):
+            continue  # never started, or left unreadable: not a row of the table
+    if not histories:
+        return
+    rows = summary.summarize(histories)
+    print("\n" + summary.format_text(rows))
+    for path in summary.write_tables(rows, experiment):
+        print(f"Wrote {path}")

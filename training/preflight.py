@@ -1,0 +1,42 @@
+"""Checks that need the data or a Keras model, made once before an experiment trains.
+
+The plan (`experiments.plan`) checks everything that needs neither; these run
+in the driver's process before the first run, so that a subset larger than
+the data set or a full disk fail at once, with nothing trained.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import data
+import models
+from training.checkpoint import checkpoint_bytes
+from training.runner import load_arrays
+
+
+def preflight(specs: list[dict], folder: Path) -> None:
+    """Load each data set the runs use (cached for `run_one`) and check the subset sizes and
+    the free space in `folder`. Raises ValueError (or data.DataError) with a one-line message.
+    """
+    for spec in specs:
+        problem = spec["config"]["problem"]
+        arrays = load_arrays(problem["dataset"], problem["data_dir"])
+        if problem["subset"] is not None and problem["subset"] > len(arrays["y_train"]):
+            raise ValueError(f"--subset {problem['subset']} is larger than the "
+                             f"{len(arrays['y_train'])} training images")
+    kinds = {(spec["config"]["model"]["name"], spec["config"]["problem"]["dataset"])
+             for spec in specs}
+    needed = max((checkpoint_space(*kind) for kind in kinds), default=0)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise ValueError(f"not enough free space in {folder} for checkpoints: need "
+                         f"{needed / 1e6:.0f} MB, {free / 1e6:.0f} MB free")
+
+
+def checkpoint_space(model_name: str, dataset: str) -> int:
+    """Room for two checkpoints of the model (while one replaces the other), in bytes."""
+    info = data.get_dataset_info(dataset)
+    model = models.build_model(model_name, info.image_shape, info.num_classes)
+    return 2 * checkpoint_bytes(model)
