@@ -5,6 +5,7 @@
     python plot_results.py --metric lr
     python plot_results.py --sensitivity --sensitivity_metric final
     python plot_results.py --landscape rosenbrock --optimizer all
+    python plot_results.py --landscape saddle --optimizer sgd,adam --second_order newton
 
 Figures of runs read only the history files under results/ (never TensorFlow).
 With no other flag, `--optimizer adam` draws the adam runs of the latest
@@ -12,7 +13,8 @@ experiment that has some; several optimizers are each taken from the latest
 experiment that has them, unless `--experiment` names one.
 
 `--landscape` is the one path that runs Keras: it steps the toolkit's own
-optimizers on a 2-D test function (plotting/landscape.py) and draws their paths.
+optimizers on a 2-D test function (plotting/landscape.py) and draws their paths,
+with those of Newton's method and L-BFGS beside them (plotting/second_order.py).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from analysis.summary import format_text, summarize, write_tables
 from plotting.landscape import FUNCTIONS, LandscapeError
 from plotting.output import FORMATS, OutputError, resolve_output
 from plotting.runs import ALL, SelectionError, load_runs, parse_optimizers, select_runs
+from plotting.second_order import GRADIENT_TOLERANCE, METHODS, NONE, method_names
 
 PROGRAM = "plot_results.py"
 METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without matplotlib
 MAX_STEPS = 100_000
 MAX_START = 1000.0  # farther out, f overflows or the contours lose all detail
-LANDSCAPE_ONLY = ("steps", "start", "learning_rate")
+LANDSCAPE_ONLY = ("steps", "start", "learning_rate", "second_order")
 
 
 class UsageError(Exception):
@@ -112,7 +115,11 @@ def add_study_arguments(parser: Parser) -> None:
         choices=tuple(FUNCTIONS),
         help="run the optimizers on this 2-D function and draw their paths (imports Keras)",
     )
-    parser.add_argument("--steps", type=int, help="--landscape: steps (default per function)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        help="--landscape: steps (default per function); second-order methods stop when converged",
+    )
     parser.add_argument(
         "--learning_rate",
         "--learning-rate",
@@ -121,6 +128,12 @@ def add_study_arguments(parser: Parser) -> None:
     )
     parser.add_argument(
         "--start", help="--landscape: the start X,Y, e.g. --start=-1.5,2 (default per function)"
+    )
+    parser.add_argument(
+        "--second_order",
+        "--second-order",
+        help="--landscape: second-order methods drawn dashed beside the optimizers: "
+        f"{', '.join(METHODS)}, a comma-separated list, or '{NONE}' (default: all of them)",
     )
 
 
@@ -168,6 +181,7 @@ def _check_landscape(arguments) -> None:
         raise UsageError(f"--learning_rate {rate:g} is not a positive number")
     if arguments.start is not None:
         arguments.start = parse_start(arguments.start)
+    arguments.second_order = method_names(arguments.second_order)
 
 
 def parse_start(text: str) -> tuple[float, float]:
@@ -230,6 +244,7 @@ def plot_landscape(arguments) -> int:
     """Run the optimizers on a test function; print where each ended; draw the figure."""
     from plotting.landscape import describe, optimizer_names, trajectory
     from plotting.landscape_figure import draw_landscape
+    from plotting.second_order import describe as describe_second_order
 
     function = FUNCTIONS[arguments.landscape]
     requested = parse_optimizers(arguments.optimizer)
@@ -241,8 +256,14 @@ def plot_landscape(arguments) -> int:
     rate = arguments.learning_rate
     trajectories = [trajectory(name, function, start, steps, rate) for name in names]
     print("\n".join(map(describe, trajectories)))
+    second = [METHODS[name](function, start, steps) for name in arguments.second_order]
+    if second:
+        print("\n".join(map(describe_second_order, second)))
+    trajectories += second
     rates = "per optimizer" if rate is None else "one for all"
     title = f"{function.name} · {steps} steps from ({start[0]:g}, {start[1]:g}) · rates {rates}"
+    if second:
+        title += f" · dashed: second order, to max |∂f| ≤ {GRADIENT_TOLERANCE:g}"
     draw_and_save(arguments, partial(draw_landscape, function, trajectories, start, title), output)
     return 0
 
