@@ -11,9 +11,10 @@ returns a step length alpha satisfying the strong Wolfe conditions (eq. 3.7)
 with C1 = 1e-4 and C2 = 0.9, the values the book gives for quasi-Newton
 methods. Algorithm 3.5 doubles the trial step until it brackets an acceptable
 one; Algorithm 3.6 ("zoom") shrinks the bracket, each trial the minimizer of
-the quadratic through phi(low), phi'(low) and phi(high), moved to the
-bisection point where it falls within a tenth of the bracket's width of
-either end (a safeguard the book leaves to the reader).
+the quadratic through phi(low), phi'(low) and phi(high) (N&W chapter 3.5),
+kept at least a tenth of the bracket's width from either end, so that each
+trial shrinks the bracket by a tenth or more (the safeguard is ours: the book
+asks for one and leaves the choice open).
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ def _too_high(trial: Trial, start: Trial) -> bool:
 
 
 def _interpolate(low: Trial, high: Trial) -> float:
-    """The quadratic's minimizer between the ends, or the midpoint near an end or no minimum."""
+    """The quadratic's minimizer, kept a tenth of the bracket from its ends; else the midpoint.
+
+    The midpoint is taken where the quadratic has no minimum (a concave or
+    non-finite fit).
+    """
     width = high.alpha - low.alpha
     curvature = high.value - low.value - low.slope * width  # the quadratic's c * width²
-    middle = low.alpha + 0.5 * width
     if not (np.isfinite(curvature) and curvature > 0):
-        return middle
+        return low.alpha + 0.5 * width
     alpha = low.alpha - low.slope * width**2 / (2 * curvature)
     margin = SAFEGUARD * abs(width)
     inner_low, inner_high = sorted((low.alpha, high.alpha))
-    if inner_low + margin <= alpha <= inner_high - margin:
-        return alpha
-    return middle
+    return float(np.clip(alpha, inner_low + margin, inner_high - margin))
