@@ -132,6 +132,7 @@ def add_study_arguments(parser: Parser) -> None:
     parser.add_argument(
         "--second_order",
         "--second-order",
+        metavar="METHODS",
         help="--landscape: second-order methods drawn dashed beside the optimizers: "
         f"{', '.join(METHODS)}, a comma-separated list, or '{NONE}' (default: all of them)",
     )

@@ -80,9 +80,12 @@ class SecondOrderPath(Trajectory):
 def newton(
     function: TestFunction, start=None, steps: int | None = None, tolerance=GRADIENT_TOLERANCE
 ) -> SecondOrderPath:
-    """Plain Newton from `start` (default: the function's) for at most `steps` steps.
+    """Plain Newton from `start` (x, y) (default: the function's) for at most `steps` steps.
 
     `steps` defaults to the function's number of steps for the optimizers.
+    Returns the path: points (steps taken + 1, 2) float64, start first. A
+    singular Hessian or a blow-up ends the path with its reason in `stopped`;
+    nothing is raised (ImportError only where TensorFlow is missing).
     """
     derivatives = _derivatives(function, hessian=True)
     point = np.asarray(function.start if start is None else start, dtype=np.float64)
@@ -107,10 +110,13 @@ def lbfgs(
     tolerance=GRADIENT_TOLERANCE,
     memory: int = MEMORY,
 ) -> SecondOrderPath:
-    """L-BFGS from `start` (default: the function's) for at most `steps` steps.
+    """L-BFGS from `start` (x, y) (default: the function's) for at most `steps` steps.
 
     `steps` defaults to the function's number of steps for the optimizers;
-    `memory` is the number of curvature pairs kept (m in N&W).
+    `memory` is the number of curvature pairs kept (m in N&W). Returns the
+    path: points (steps taken + 1, 2) float64, start first. A failed line
+    search ends the path with its reason in `stopped`; nothing is raised
+    (ImportError only where TensorFlow is missing).
     """
     evaluate = _Counted(_derivatives(function, hessian=False))
     point = np.asarray(function.start if start is None else start, dtype=np.float64)
