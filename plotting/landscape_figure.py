@@ -32,8 +32,8 @@ MARKERS_PER_PATH = 8
 PANEL_HEIGHT = 4.8  # inches
 LOSS_PANEL_WIDTH = 4.6
 LEGEND_COLUMNS = 5  # at most; fewer when the labels are too wide for them
-# Second-order paths: dashed, in colours and markers no optimizer uses (plotting/style.py).
 FLOOR_DECADES = 3  # of room on the value axis below the optimizers' lowest value
+# Second-order paths: dashed, in colours and markers no optimizer uses (plotting/style.py).
 SECOND_ORDER_STYLES = {"newton": ("black", "p"), "lbfgs": ("tab:gray", "H")}
 
 
