@@ -27,10 +27,10 @@ from pathlib import Path
 
 from analysis.grouping import group_by_configuration
 from analysis.summary import format_text, summarize, write_tables
+from plotting import second_order
 from plotting.landscape import FUNCTIONS, LandscapeError
 from plotting.output import FORMATS, OutputError, resolve_output
 from plotting.runs import ALL, SelectionError, load_runs, parse_optimizers, select_runs
-from plotting.second_order import GRADIENT_TOLERANCE, METHODS, NONE, method_names
 
 PROGRAM = "plot_results.py"
 METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without matplotlib
@@ -134,7 +134,8 @@ def add_study_arguments(parser: Parser) -> None:
         "--second-order",
         metavar="METHODS",
         help="--landscape: second-order methods drawn dashed beside the optimizers: "
-        f"{', '.join(METHODS)}, a comma-separated list, or '{NONE}' (default: all of them)",
+        f"{', '.join(second_order.METHODS)}, a comma-separated list, or '{second_order.NONE}'"
+        " (default: all of them)",
     )
 
 
@@ -182,7 +183,7 @@ def _check_landscape(arguments) -> None:
         raise UsageError(f"--learning_rate {rate:g} is not a positive number")
     if arguments.start is not None:
         arguments.start = parse_start(arguments.start)
-    arguments.second_order = method_names(arguments.second_order)
+    arguments.second_order = second_order.method_names(arguments.second_order)
 
 
 def parse_start(text: str) -> tuple[float, float]:
@@ -245,7 +246,6 @@ def plot_landscape(arguments) -> int:
     """Run the optimizers on a test function; print where each ended; draw the figure."""
     from plotting.landscape import describe, optimizer_names, trajectory
     from plotting.landscape_figure import draw_landscape
-    from plotting.second_order import describe as describe_second_order
 
     function = FUNCTIONS[arguments.landscape]
     requested = parse_optimizers(arguments.optimizer)
@@ -257,14 +257,14 @@ def plot_landscape(arguments) -> int:
     rate = arguments.learning_rate
     trajectories = [trajectory(name, function, start, steps, rate) for name in names]
     print("\n".join(map(describe, trajectories)))
-    second = [METHODS[name](function, start, steps) for name in arguments.second_order]
+    second = [second_order.METHODS[name](function, start, steps) for name in arguments.second_order]
     if second:
-        print("\n".join(map(describe_second_order, second)))
+        print("\n".join(map(second_order.describe, second)))
     trajectories += second
     rates = "per optimizer" if rate is None else "one for all"
     title = f"{function.name} · {steps} steps from ({start[0]:g}, {start[1]:g}) · rates {rates}"
     if second:
-        title += f" · dashed: second order, to max |∂f| ≤ {GRADIENT_TOLERANCE:g}"
+        title += f" · dashed: second order, to max |∂f| ≤ {second_order.GRADIENT_TOLERANCE:g}"
     draw_and_save(arguments, partial(draw_landscape, function, trajectories, start, title), output)
     return 0
 
