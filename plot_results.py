@@ -5,7 +5,6 @@
     python plot_results.py --metric lr
     python plot_results.py --sensitivity --sensitivity_metric final
     python plot_results.py --landscape rosenbrock --optimizer all
-    python plot_results.py --landscape saddle --optimizer sgd,adam --second_order newton
 
 Figures of runs read only the history files under results/ (never TensorFlow).
 With no other flag, `--optimizer adam` draws the adam runs of the latest
