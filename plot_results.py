@@ -12,7 +12,8 @@ experiment that has some; several optimizers are each taken from the latest
 experiment that has them, unless `--experiment` names one.
 
 `--landscape` is the one path that runs Keras: it steps the toolkit's own
-optimizers on a 2-D test function (plotting/landscape.py) and draws their paths.
+optimizers on a 2-D test function (plotting/landscape.py) and draws their paths,
+with those of Newton's method and L-BFGS beside them (plotting/second_order.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from analysis.grouping import group_by_configuration
 from analysis.loading import SelectionError, load_runs
 from analysis.summary import format_text, summarize, write_tables
+from plotting import second_order
 from plotting.landscape import FUNCTIONS, LandscapeError
 from plotting.output import FORMATS, OutputError, resolve_output
 from plotting.runs import ALL, parse_optimizers, select_runs
@@ -34,7 +36,7 @@ PROGRAM = "plot_results.py"
 METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without matplotlib
 MAX_STEPS = 100_000
 MAX_START = 1000.0  # farther out, f overflows or the contours lose all detail
-LANDSCAPE_ONLY = ("steps", "start", "learning_rate")
+LANDSCAPE_ONLY = ("steps", "start", "learning_rate", "second_order")
 
 
 class UsageError(Exception):
@@ -113,7 +115,11 @@ def add_study_arguments(parser: Parser) -> None:
         choices=tuple(FUNCTIONS),
         help="run the optimizers on this 2-D function and draw their paths (imports Keras)",
     )
-    parser.add_argument("--steps", type=int, help="--landscape: steps (default per function)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        help="--landscape: steps (default per function); second-order methods stop when converged",
+    )
     parser.add_argument(
         "--learning_rate",
         "--learning-rate",
@@ -122,6 +128,14 @@ def add_study_arguments(parser: Parser) -> None:
     )
     parser.add_argument(
         "--start", help="--landscape: the start X,Y, e.g. --start=-1.5,2 (default per function)"
+    )
+    parser.add_argument(
+        "--second_order",
+        "--second-order",
+        metavar="METHODS",
+        help="--landscape: second-order methods drawn dashed beside the optimizers: "
+        f"{', '.join(second_order.METHODS)}, a comma-separated list, or '{second_order.NONE}'"
+        " (default: all of them)",
     )
 
 
@@ -169,6 +183,7 @@ def _check_landscape(arguments) -> None:
         raise UsageError(f"--learning_rate {rate:g} is not a positive number")
     if arguments.start is not None:
         arguments.start = parse_start(arguments.start)
+    arguments.second_order = second_order.method_names(arguments.second_order)
 
 
 def parse_start(text: str) -> tuple[float, float]:
@@ -242,8 +257,14 @@ def plot_landscape(arguments) -> int:
     rate = arguments.learning_rate
     trajectories = [trajectory(name, function, start, steps, rate) for name in names]
     print("\n".join(map(describe, trajectories)))
+    second = [second_order.METHODS[name](function, start, steps) for name in arguments.second_order]
+    if second:
+        print("\n".join(map(second_order.describe, second)))
+    trajectories += second
     rates = "per optimizer" if rate is None else "one for all"
     title = f"{function.name} · {steps} steps from ({start[0]:g}, {start[1]:g}) · rates {rates}"
+    if second:
+        title += f" · dashed: second order, to max |∂f| ≤ {second_order.GRADIENT_TOLERANCE:g}"
     draw_and_save(arguments, partial(draw_landscape, function, trajectories, start, title), output)
     return 0
 

@@ -142,7 +142,7 @@ class Trajectory:
     """The points an optimizer visited (start first) and f there, cut at divergence."""
 
     optimizer: str
-    learning_rate: float
+    learning_rate: float | None  # None: a method without one (plotting/second_order.py)
     points: np.ndarray  # (steps + 1, 2) without divergence
     losses: np.ndarray
     diverged_at: int | None  # the first step whose point or value is not finite
@@ -199,12 +199,22 @@ def trajectory(
         learning_rate = default_learning_rate(function, optimizer)
     start = function.start if start is None else start
     points = _descend(optimizer, function, start, steps, learning_rate)
+    points, losses, diverged_at = finite_prefix(function, points)
+    return Trajectory(optimizer, learning_rate, points, losses, diverged_at)
+
+
+def finite_prefix(function: TestFunction, points: np.ndarray):
+    """(points, f there, diverged_at): `points` (n, 2) cut before the first non-finite one.
+
+    `diverged_at` is the index of the first point where a coordinate or f is
+    not finite, or None when all are finite.
+    """
     with np.errstate(all="ignore"):  # a blown-up point overflows; it is cut below
         losses = function.value(points[:, 0], points[:, 1])
     finite = np.isfinite(points).all(axis=1) & np.isfinite(losses)
     diverged_at = None if finite.all() else int(np.argmin(finite))
     end = len(points) if diverged_at is None else diverged_at
-    return Trajectory(optimizer, learning_rate, points[:end], losses[:end], diverged_at)
+    return points[:end], losses[:end], diverged_at
 
 
 def _descend(optimizer_name, function, start, steps, learning_rate) -> np.ndarray:

@@ -217,12 +217,16 @@ def test_landscape_runs_the_optimizers_and_draws_them(tmp_path, capsys):
         ["sgd", "lr", "0.09"],
         ["adam", "lr", "0.1"],
     ]
-    assert lines[2] == f"wrote {output}" and output.read_bytes().startswith(PNG_SIGNATURE)
+    # Newton and L-BFGS are drawn by default; one step takes Newton to the quadratic's minimum.
+    assert lines[2].split()[:3] == ["newton", "1", "step,"] and lines[2].endswith("converged")
+    assert lines[3].split()[0] == "lbfgs" and lines[3].endswith("converged")
+    assert lines[4] == f"wrote {output}" and output.read_bytes().startswith(PNG_SIGNATURE)
     assert "keras" in sys.modules  # the one path that runs Keras
 
 
 def test_landscape_default_output_and_one_learning_rate_for_all(tmp_path, capsys):
     arguments = ["--results_dir", str(tmp_path), "--landscape", "saddle", "--optimizer", "rmsprop"]
+    arguments += ["--second_order", "none"]
     status, out, _ = run_main(capsys, *arguments, "--steps", "3", "--learning-rate", "0.02")
     assert status == 0 and out.startswith("rmsprop   lr 0.02 ")
     assert out.endswith(f"wrote {tmp_path / 'landscape_saddle_rmsprop.png'}\n")
@@ -240,6 +244,8 @@ def test_landscape_default_output_and_one_learning_rate_for_all(tmp_path, capsys
         (["--landscape", "beale", "--optimizer", "lion"], ["unknown optimizer 'lion'", "nadam"]),
         (["--landscape", "beale", "--table"], ["--landscape draws no results: --table"]),
         (["--steps", "10"], ["--steps applies only with --landscape"]),
+        (["--landscape", "beale", "--second_order", "bfgs"], ["'bfgs'", "newton, lbfgs"]),
+        (["--second_order", "newton"], ["--second_order applies only with --landscape"]),
         (["--sensitivity_metric", "best"], ["applies only with --sensitivity"]),
         (["--sensitivity", "--metric", "loss"], ["--metric does not apply"]),
         (["--sensitivity", "--sensitivity_metric", "last"], ["'last'", "'best', 'final'"]),
