@@ -37,7 +37,7 @@ import os
 from pathlib import Path
 
 from analysis.history import FILENAME, HISTORY_KEYS
-from analysis.loading import Run, load_runs
+from analysis.loading import Run, SelectionError, listing, load_runs
 
 FORMATS = (".csv", ".parquet")
 
@@ -62,6 +62,18 @@ def load_runs_and_problems(path: str | os.PathLike, experiment: str | None = Non
     if experiment is None and any(path.glob(f"*/{FILENAME}")):  # an experiment's folder
         path, experiment = path.parent, path.name
     return load_runs(path, experiment)
+
+
+def select(runs: list[Run], optimizers: list[str] | None = None,
+           dataset: str | None = None) -> list[Run]:
+    """The runs of those optimizers (None: all) on that dataset (None: any), in their order;
+    SelectionError naming what there is when none is left."""
+    kept = [run for run in runs if (optimizers is None or run.optimizer in optimizers)
+            and (dataset is None or run.dataset == dataset)]
+    if not kept:
+        found = sorted({f"{run.optimizer} on {run.dataset}" for run in runs})
+        raise SelectionError(f"no runs to export (found: {listing(found) or 'none readable'})")
+    return kept
 
 
 def runs_frame(runs: list[Run]):
