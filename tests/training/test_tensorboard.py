@@ -143,7 +143,7 @@ def test_tensorboard_changes_nothing_in_training(tiny_mnist, tmp_path, with_tens
     assert len(group_by_configuration([plain, logged_run])) == 1, "one configuration"
 
 
-def test_a_killed_and_resumed_run_logs_every_epoch_once(tiny_mnist, tmp_path):
+def test_a_killed_and_resumed_run_logs_every_epoch_once(tiny_mnist, tmp_path, capsys):
     output = tmp_path / "results"
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     argv = arguments(tiny_mnist, output, "--tensorboard")
@@ -155,6 +155,12 @@ def test_a_killed_and_resumed_run_logs_every_epoch_once(tiny_mnist, tmp_path):
     run = only_run(output)
     before = scalars(run / "tensorboard" / "train")
     assert [step for step, _ in before["epoch_loss"]] == [0, 1, 2]
+
+    # The flag is part of the run's config: resuming without it is refused, nothing trained.
+    plain = [argument for argument in argv if argument != "--tensorboard"]
+    assert train_model.main([*plain, "--resume"]) == 2
+    assert "execution.tensorboard=True" in capsys.readouterr().err
+    assert len(read_history(run / "history.json")["history"]["epoch"]) == 3
 
     assert train_model.main([*argv, "--resume"]) == 0
     history = read_history(run / "history.json")
