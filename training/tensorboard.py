@@ -74,6 +74,8 @@ class RunTensorBoard(keras.callbacks.TensorBoard):
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
+        # Keras's writers flush every two minutes; the checkpoint after this epoch must not
+        # get ahead of its logs (`_writers`: Keras's train and validation writers).
         for writer in self._writers.values():
             writer.flush()
 

@@ -143,6 +143,7 @@ def test_tensorboard_changes_nothing_in_training(tiny_mnist, tmp_path, with_tens
     assert len(group_by_configuration([plain, logged_run])) == 1, "one configuration"
 
 
+@pytest.mark.slow
 def test_a_killed_and_resumed_run_logs_every_epoch_once(tiny_mnist, tmp_path, capsys):
     output = tmp_path / "results"
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
