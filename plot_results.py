@@ -5,11 +5,16 @@
     python plot_results.py --metric lr
     python plot_results.py --sensitivity --sensitivity_metric final
     python plot_results.py --landscape rosenbrock --optimizer all
+    python plot_results.py --export runs.csv --experiment NAME
 
 Figures of runs read only the history files under results/ (never TensorFlow).
 With no other flag, `--optimizer adam` draws the adam runs of the latest
 experiment that has some; several optimizers are each taken from the latest
 experiment that has them, unless `--experiment` names one.
+
+`--export FILE.csv|FILE.parquet` writes the runs as a table instead of a
+figure, one row per run per epoch (analysis/frame.py): those of
+`--experiment`, or of every experiment under `--results_dir`.
 
 `--landscape` is the one path that runs Keras: it steps the toolkit's own
 optimizers on a 2-D test function (plotting/landscape.py) and draws their paths,
@@ -24,6 +29,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from analysis.frame import check_export_path
 from analysis.grouping import group_by_configuration
 from analysis.loading import SelectionError, load_runs
 from analysis.summary import format_text, summarize, write_tables
@@ -37,6 +43,9 @@ METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without
 MAX_STEPS = 100_000
 MAX_START = 1000.0  # farther out, f overflows or the contours lose all detail
 LANDSCAPE_ONLY = ("steps", "start", "learning_rate", "second_order")
+# What draws a figure: none of it applies to --export.
+FIGURE_ONLY = ("landscape", "sensitivity", "table", "target", "metric", "output", "format",
+               "show", "log_y")
 
 
 class UsageError(Exception):
@@ -93,6 +102,12 @@ def build_parser() -> Parser:
         type=float,
         help="validation accuracy (e.g. 0.98) for epochs/time to reach; implies --table",
     )
+    parser.add_argument(
+        "--export",
+        metavar="FILE.csv|FILE.parquet",
+        help="instead of a figure, write the runs (of --experiment, default every experiment) "
+        "as a table: one row per run per epoch, config columns flattened",
+    )
     add_study_arguments(parser)
     return parser
 
@@ -143,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
         check_arguments(arguments)
+        if arguments.export is not None:
+            return export(arguments)
         if arguments.landscape is not None:
             return plot_landscape(arguments)
         return plot(arguments)
@@ -153,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_arguments(arguments) -> None:
     """Reject values out of range and flags that do not go together; parse --start."""
+    if arguments.export is not None:
+        _check_export(arguments)
     if arguments.target is not None and not 0 < arguments.target <= 1:
         raise UsageError(
             f"--target {arguments.target:g} is not a fraction in (0, 1], e.g. 0.98 for 98%"
@@ -167,6 +186,16 @@ def check_arguments(arguments) -> None:
         raise UsageError("--sensitivity_metric applies only with --sensitivity")
     if arguments.sensitivity and arguments.metric is not None:
         raise UsageError("--sensitivity draws validation accuracy; --metric does not apply")
+
+
+def _check_export(arguments) -> None:
+    try:
+        check_export_path(arguments.export)
+    except ValueError as error:
+        raise UsageError(f"--export {error}") from None
+    given = [name for name in FIGURE_ONLY if getattr(arguments, name) not in (None, False)]
+    if given:
+        raise UsageError(f"--export writes a table, no figure: --{given[0]} does not apply")
 
 
 def _check_landscape(arguments) -> None:
@@ -266,6 +295,25 @@ def plot_landscape(arguments) -> int:
     if second:
         title += f" · dashed: second order, to max |∂f| ≤ {second_order.GRADIENT_TOLERANCE:g}"
     draw_and_save(arguments, partial(draw_landscape, function, trajectories, start, title), output)
+    return 0
+
+
+def export(arguments) -> int:
+    """Write the runs' DataFrame (analysis/frame.py) to --export; pandas loads only here."""
+    from analysis.frame import load_runs_and_problems, runs_frame, select, write_frame
+
+    runs, problems = load_runs_and_problems(arguments.results_dir, arguments.experiment)
+    for problem in problems:
+        print(f"{PROGRAM}: warning: {problem}", file=sys.stderr)
+    runs = select(runs, parse_optimizers(arguments.optimizer), arguments.dataset)
+    frame = runs_frame(runs)
+    try:
+        path = write_frame(frame, arguments.export)
+    except ImportError as error:  # Parquet without pyarrow
+        raise OutputError(f"cannot write {arguments.export}: {error}") from None
+    except OSError as error:
+        raise OutputError(f"cannot write {arguments.export}: {error.strerror or error}") from None
+    print(f"wrote {path} ({len(frame)} rows, {len(runs)} run{'s' if len(runs) > 1 else ''})")
     return 0
 
 

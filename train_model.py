@@ -145,6 +145,8 @@ def build_parser() -> Parser:
         "for this data set and model) from their last completed epoch", action="store_true")
     add("keep_checkpoints", "keep each run's last checkpoint after it finishes",
         action="store_true")
+    add("tensorboard", "also write TensorBoard logs (scalars per epoch, HParams) into each "
+        "run's folder: tensorboard --logdir results", action="store_true")
     add("divergence_threshold", "end a run as diverged once its loss exceeds this "
         "(default: once its cross-entropy exceeds 2 ln(classes); a non-finite loss always "
         "does)", type=float, metavar="LOSS")

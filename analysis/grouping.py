@@ -56,9 +56,12 @@ def _label(configuration: Configuration, configurations: list[Configuration]) ->
 
 
 def without_seed(config: dict) -> dict:
-    """A sectioned run config without execution.seed: what the seeds of a configuration share."""
+    """A sectioned run config without execution.seed (nor the settings that only change what
+    a run records, `run_config.RECORDING_ONLY`): what the seeds of a configuration share."""
+    dropped = {"seed", *(key for section, key in run_config.RECORDING_ONLY
+                         if section == "execution")}
     execution = {key: value for key, value in config.get("execution", {}).items()
-                 if key != "seed"}
+                 if key not in dropped}
     return {**config, "execution": execution}
 
 

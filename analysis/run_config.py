@@ -10,7 +10,7 @@ records) is a JSON object of five sections::
      "optimizer": {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, ...},
      "schedule":  {"name": "constant", "warmup_epochs": 0},
      "execution": {"epochs": 50, "batch_size": 64, "seed": 0, "early_stopping": null,
-                   "divergence_threshold": null}}
+                   "divergence_threshold": null, "tensorboard": false}}
 
 `optimizer` holds the name and every hyperparameter of that optimizer, at its
 resolved value (a value may itself be a list or a map). `schedule` holds the
@@ -48,6 +48,7 @@ FIELDS = {
     "seed": ("execution", "seed"),
     "early_stopping": ("execution", "early_stopping"),
     "divergence_threshold": ("execution", "divergence_threshold"),
+    "tensorboard": ("execution", "tensorboard"),
 }
 # Every (section, key) a resolved run config has (the optimizer's and schedule's own
 # settings besides). A history must have these.
@@ -65,7 +66,11 @@ ADDED = {
     ("model", "l2"): 0.0,
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
+    ("execution", "tensorboard"): False,
 }
+# Settings that change what a run writes beside its history, never its results: runs
+# that differ only in them are one configuration (`analysis.grouping`).
+RECORDING_ONLY = (("execution", "tensorboard"),)
 DEFAULT_SCHEDULE = {"name": "constant", "warmup_epochs": 0}
 # The schedule section's keys and the flags that set them (decay_rate: lr_decay_rate).
 SCHEDULE_FLAGS = {key: flag for flag, (section, key) in FIELDS.items() if section == "schedule"}

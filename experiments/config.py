@@ -69,6 +69,7 @@ class ExperimentConfig:
     divergence_threshold: float | None = None  # a loss above it ends a run as diverged
     resume: bool = False  # continue the unfinished runs of an existing experiment
     keep_checkpoints: bool = False  # keep each run's last checkpoint once it has finished
+    tensorboard: bool = False  # also write TensorBoard logs beside each run's history
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
@@ -113,6 +114,7 @@ CHECKS = {
     "divergence_threshold": checks.optional(checks.positive_number),
     "resume": checks.boolean,
     "keep_checkpoints": checks.boolean,
+    "tensorboard": checks.boolean,
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
 # Fields that take one value or a list of them; CHECKS checks each item.

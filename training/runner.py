@@ -47,6 +47,7 @@ from training.divergence import DivergenceRule
 from training.environment import describe_environment, select_device
 from training.pipeline import steps_per_epoch, training_batches
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
+from training.tensorboard import tensorboard_callback, write_test_scores
 
 RUNTIME_DEFAULTS = {"device": "auto", "verbose": 1, "keep_checkpoints": False}
 
@@ -196,15 +197,19 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
     # `fit` still ends training, which restores the best weights.
     last_epoch = first_epoch if early_stop and early_stop.stopped else config["execution"]["epochs"]
     schedule = learning_rate if isinstance(learning_rate, LearningRateSchedule) else None
+    callbacks = training_callbacks(history, config, folder, schedule, stateful)
+    if config["execution"]["tensorboard"]:  # before the checkpoint, which must come last
+        callbacks.insert(-1, tensorboard_callback(folder, config, history))
     try:
         model.fit(
             training_batches(x_train, y_train, batch_size, seed, first_epoch, last_epoch),
             steps_per_epoch=steps, initial_epoch=first_epoch, epochs=last_epoch,
             shuffle=False,  # training_batches orders every epoch itself
-            validation_data=validation, verbose=verbose,
-            callbacks=training_callbacks(history, config, folder, schedule, stateful),
+            validation_data=validation, verbose=verbose, callbacks=callbacks,
         )
         finish(history, model, early_stop, arrays, batch_size)
+        if config["execution"]["tensorboard"]:
+            write_test_scores(folder, history)
     except Exception:
         history["status"] = "failed"
         raise
