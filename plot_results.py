@@ -31,7 +31,7 @@ from pathlib import Path
 
 from analysis.frame import check_export_path
 from analysis.grouping import group_by_configuration
-from analysis.loading import SelectionError, load_runs
+from analysis.loading import SelectionError, data_note, load_runs
 from analysis.summary import format_text, summarize, write_tables
 from plotting import second_order
 from plotting.landscape import FUNCTIONS, LandscapeError
@@ -241,9 +241,10 @@ def plot(arguments) -> int:
     draw_and_save(arguments, draw, output)
     if arguments.table or arguments.target is not None:
         rows = summarize(histories, arguments.target)
-        print(format_text(rows), end="")
+        note = data_note(histories)
+        print(format_text(rows) + (f"{note}\n" if note else ""), end="")
         stem = f"{output.stem}_table" if arguments.output else f"{names}_table"
-        for path in _write_tables(rows, output.parent, stem):
+        for path in _write_tables(rows, output.parent, stem, note):
             print(f"wrote {path}")
     return 0
 
@@ -351,7 +352,7 @@ def draw_and_save(arguments, draw, output: Path) -> None:
 
 def _title(runs, experiments: list[str], note: str | None) -> str:
     """What was trained and where, e.g. "mnist / cnn · exp1 · mean of 2 seeds, band ± 1 std"."""
-    pairs = sorted({(run.dataset, str(run.history["config"]["model"])) for run in runs})
+    pairs = sorted({(run.data_label, run.model) for run in runs})
     parts = ["; ".join(f"{dataset} / {model}" for dataset, model in pairs)]
     parts.append(experiments[0] if len(experiments) == 1 else f"{len(experiments)} experiments")
     if note:
@@ -359,9 +360,9 @@ def _title(runs, experiments: list[str], note: str | None) -> str:
     return " · ".join(parts)
 
 
-def _write_tables(rows, folder: Path, stem: str) -> list[Path]:
+def _write_tables(rows, folder: Path, stem: str, note: str | None) -> list[Path]:
     try:
-        return write_tables(rows, folder, stem)
+        return write_tables(rows, folder, stem, note)
     except OSError as error:
         raise OutputError(
             f"cannot write the table in {folder}: {error.strerror or error}"

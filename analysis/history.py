@@ -13,8 +13,8 @@ A history is a dict of this shape (schema version 2)::
       "config": {...the resolved, sectioned run configuration (analysis.run_config)...},
       "environment": {"python": ..., "tensorflow": ..., "keras": ...,
                       "device": ..., "git_commit": ...},
-      "data": {"source": str | null, "train_examples": int, "validation_examples": int,
-               "test_examples": int} | null,
+      "data": {"source": str | null, "path": str | null, "train_examples": int,
+               "validation_examples": int, "test_examples": int} | null,
       "history": {"epoch": [1, 2, ...], "step": [...], "loss": [...], "accuracy": [...],
                   "val_loss": [...], "val_accuracy": [...], "lr": [...],
                   "train_time_s": [...], "eval_time_s": [...]},
@@ -39,7 +39,11 @@ training/callbacks.py) with the value that broke it. "target" is set once
 config.problem.target is first reached (`analysis.targets`). "early_stopping"
 is set when config.execution.early_stopping is, once training ends: the epoch
 it stopped after (null if it ran to the end) and the best epoch (lowest
-val_loss), whose weights were restored and tested.
+val_loss), whose weights were restored and tested. "data" says where the
+data set was found ("source": data_dir, system, keras_cache, download or
+bundled_sample, the small MNIST sample shipped in data/sample/, whose results
+are not comparable with full MNIST; "path": the file or folder read) and how
+many images the run trained, validated and tested on.
 
 Schema 1 files (written before steps and the two clocks were recorded) are
 read and migrated (`migrate`): see its docstring for what they cannot tell.

@@ -39,6 +39,37 @@ class Run:
     def dataset(self) -> str:
         return str(self.history["config"]["problem"]["dataset"])
 
+    @property
+    def model(self) -> str:
+        return str(self.history["config"]["model"]["name"])
+
+    @property
+    def data_label(self) -> str:
+        """The data set's name, with "(bundled sample)" when it trained on that sample."""
+        return data_label(self.history)
+
+
+SAMPLE_SOURCE = "bundled_sample"  # data.load_dataset_with_source's name for data/sample/
+
+
+def data_label(history: dict) -> str:
+    """`history`'s data set name, e.g. "mnist", or "mnist (bundled sample)"."""
+    name = str(history["config"]["problem"]["dataset"])
+    source = (history.get("data") or {}).get("source")
+    return f"{name} (bundled sample)" if source == SAMPLE_SOURCE else name
+
+
+def data_note(histories: list[dict]) -> str | None:
+    """One line for a results table when some runs trained on the bundled sample, else None."""
+    sampled = [history for history in histories
+               if (history.get("data") or {}).get("source") == SAMPLE_SOURCE]
+    if not sampled:
+        return None
+    data = sampled[0]["data"]
+    return (f"Data: {len(sampled)} of {len(histories)} runs trained on the MNIST sample bundled "
+            f"in data/sample/ ({data['train_examples']} training, {data['test_examples']} test "
+            "images), not on full MNIST: their numbers are not comparable with full-MNIST results.")
+
 
 def load_runs(results_dir: str | Path, experiment: str | None = None):
     """Every readable run below `results_dir` (or in one experiment), and the faults met.

@@ -181,10 +181,16 @@ def _csv_values(row: Row) -> list:
     return values
 
 
-def write_tables(rows: list[Row], folder: str | os.PathLike, stem: str = "summary") -> list[Path]:
-    """Write `<stem>.md` and `<stem>.csv` into `folder` atomically; return their paths."""
+def write_tables(rows: list[Row], folder: str | os.PathLike, stem: str = "summary",
+                 note: str | None = None) -> list[Path]:
+    """Write `<stem>.md` and `<stem>.csv` into `folder` atomically; return their paths.
+
+    `note`, when given, is a paragraph above the Markdown table (e.g. that some runs
+    trained on the bundled sample: `analysis.loading.data_note`).
+    """
     folder = Path(folder)
     markdown, table_csv = folder / f"{stem}.md", folder / f"{stem}.csv"
-    write_text_atomic(markdown, format_markdown(rows))
+    text = format_markdown(rows)
+    write_text_atomic(markdown, f"{note}\n\n{text}" if note else text)
     write_text_atomic(table_csv, format_csv(rows))
     return [markdown, table_csv]

@@ -16,7 +16,7 @@ from pathlib import Path
 import data
 from analysis import summary
 from analysis.history import FILENAME, HistoryError
-from analysis.loading import load_run
+from analysis.loading import data_note, load_run
 from experiments.config import ConfigError, ExperimentConfig
 from experiments.execute import Executor, execute_serially
 from experiments.guard import Interrupted, experiment_lock, interruptible
@@ -82,6 +82,7 @@ def report(specs: list[dict], experiment: Path) -> None:
     if not histories:
         return
     rows = summary.summarize(histories)
-    print("\n" + summary.format_text(rows))
-    for path in summary.write_tables(rows, experiment):
+    note = data_note(histories)
+    print("\n" + summary.format_text(rows) + (f"\n{note}" if note else ""))
+    for path in summary.write_tables(rows, experiment, note=note):
         print(f"Wrote {path}")

@@ -34,4 +34,13 @@ def test_quickstart_trains_on_the_bundled_sample_offline(tmp_path):
     (history_file,) = (tmp_path / "results" / "quickstart").glob("*/history.json")
     history = json.loads(history_file.read_text())
     assert history["status"] == "completed"
+    assert history["data"]["source"] == "bundled_sample"
+    assert history["data"]["path"] == str(ROOT / "data" / "sample" / "mnist.npz")
+    assert history["data"]["test_examples"] == 1000
+    # 6,000 sample images less the 10% validation split
+    sizes = history["data"]["train_examples"], history["data"]["validation_examples"]
+    assert sizes == (5400, 600)
+    summary = (tmp_path / "results" / "quickstart" / "summary.md").read_text()
+    assert summary.startswith("Data: 1 of 1 runs trained on the MNIST sample bundled")
+    assert "not comparable with full-MNIST results" in result.stdout
     assert history["test"]["accuracy"] > 0.5  # real digits are learnt in one epoch; noise is not

@@ -82,13 +82,16 @@ def run_one(spec: dict) -> dict:
 
 @functools.lru_cache(maxsize=2)
 def load_arrays(dataset: str, data_dir: str | None) -> dict:
-    """The data set, scaled once per process (float32 images, int64 labels)."""
-    (x_train, y_train), (x_test, y_test) = data.load_dataset(dataset, data_dir)
+    """The data set, scaled once per process (float32 images, int64 labels), and where it
+    was found ("source": `data.load_dataset_with_source`'s description)."""
+    ((x_train, y_train), (x_test, y_test)), source = data.load_dataset_with_source(dataset,
+                                                                                  data_dir)
     return {
         "x_train": data.preprocess(x_train, dataset),
         "y_train": y_train.astype("int64"),
         "x_test": data.preprocess(x_test, dataset),
         "y_test": y_test.astype("int64"),
+        "source": source,
     }
 
 
@@ -189,7 +192,7 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
     model = build_compiled_model(config, learning_rate)
     stateful = stateful_callbacks(config)
     early_stop = next((callback for callback in stateful if isinstance(callback, EarlyStop)), None)
-    sizes = {"source": None, "train_examples": len(x_train),
+    sizes = {**arrays["source"], "train_examples": len(x_train),
              "validation_examples": len(validation[0]), "test_examples": len(arrays["x_test"])}
     first_epoch, history = start_or_continue(config, folder, previous, model, stateful,
                                              environment, sizes)
