@@ -1,22 +1,9 @@
 """Adafactor: Adam-like scaling from factored second moments, without a first moment."""
 
-import math
-import numbers
-
 import keras
 from keras import ops
 
-from . import _checks, _sparse
-from .ftrl import non_positive
-
-
-def positive(name, value):
-    """A finite float > 0; raises `ValueError` naming `name` and the value otherwise."""
-    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (real and 0.0 < value < math.inf):
-        requirement = "a finite float > 0"
-        raise ValueError(f"Argument `{name}` must be {requirement}. Received: {name}={value!r}")
-    return float(value)
+from . import _checks, _ranges, _sparse
 
 
 def _rms(x):
@@ -111,10 +98,10 @@ class Adafactor(keras.optimizers.Optimizer):
             weight_decay=_checks.weight_decay(weight_decay),
             **kwargs,
         )
-        self.beta_2_decay = non_positive("beta_2_decay", beta_2_decay)
+        self.beta_2_decay = _ranges.non_positive("beta_2_decay", beta_2_decay)
         self.epsilon_1 = _checks.non_negative("epsilon_1", epsilon_1)
         self.epsilon_2 = _checks.non_negative("epsilon_2", epsilon_2)
-        self.clip_threshold = positive("clip_threshold", clip_threshold)
+        self.clip_threshold = _ranges.positive("clip_threshold", clip_threshold)
         self.relative_step = _checks.flag("relative_step", relative_step)
 
     def build(self, variables):

@@ -1,21 +1,9 @@
 """FTRL-Proximal: follow the regularised leader, per coordinate."""
 
-import math
-import numbers
-
 import keras
 from keras import ops
 
-from . import _checks, _sparse
-
-
-def non_positive(name, value):
-    """A finite float <= 0; raises `ValueError` naming `name` and the value otherwise."""
-    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (real and -math.inf < value <= 0.0):
-        requirement = "a finite float <= 0"
-        raise ValueError(f"Argument `{name}` must be {requirement}. Received: {name}={value!r}")
-    return float(value)
+from . import _checks, _ranges, _sparse
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
@@ -95,7 +83,7 @@ class Ftrl(keras.optimizers.Optimizer):
             weight_decay=_checks.weight_decay(weight_decay),
             **kwargs,
         )
-        self.learning_rate_power = non_positive("learning_rate_power", learning_rate_power)
+        self.learning_rate_power = _ranges.non_positive("learning_rate_power", learning_rate_power)
         self.initial_accumulator_value = _checks.non_negative(
             "initial_accumulator_value", initial_accumulator_value
         )

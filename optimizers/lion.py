@@ -1,19 +1,9 @@
 """Lion: the sign of an interpolated momentum as the step."""
 
-import numbers
-
 import keras
 from keras import ops
 
-from . import _checks, _sparse
-
-
-def open_closed_unit(name, value):
-    """A float in (0, 1]; raises `ValueError` naming `name` and the value otherwise."""
-    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (real and 0.0 < value <= 1.0):
-        raise ValueError(f"Argument `{name}` must be a float in (0, 1]. Received: {name}={value!r}")
-    return float(value)
+from . import _checks, _ranges, _sparse
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
@@ -62,7 +52,7 @@ class Lion(keras.optimizers.Optimizer):
             weight_decay=_checks.weight_decay(weight_decay),
             **kwargs,
         )
-        self.beta_1 = open_closed_unit("beta_1", beta_1)
+        self.beta_1 = _ranges.open_closed_unit("beta_1", beta_1)
         self.beta_2 = _checks.decay_rate("beta_2", beta_2)
 
     def build(self, variables):
