@@ -10,8 +10,8 @@ from . import _checks, _ranges, _sparse
 class ScheduleFreeAdamW(keras.optimizers.Optimizer):
     """Schedule-Free AdamW (Defazio et al., 2024, Algorithm 1), as Keras states it.
 
-    Three sequences per variable: `z` (the slot Keras names `momentum`, set
-    to the variable's value in `build`), its running average `x`, and the
+    Three sequences per variable: `z` (the slot Keras names `momentum`; it
+    starts at the variable's value), its running average `x`, and the
     variable itself, which holds `y = (1 - beta_1) * z + beta_1 * x`, the
     point where gradients are taken. `x` is not stored: it is recovered from
     `y` and `z`. Update rule at step `t = iterations + 1`, in the names of
@@ -34,23 +34,30 @@ class ScheduleFreeAdamW(keras.optimizers.Optimizer):
     training on; a `.keras` checkpoint of `y` with the optimizer state
     (`momentum`, `velocity`, `iterations`) resumes exactly.
 
-    Equal, bit for bit, to the float32 arithmetic of Keras's
-    `ScheduleFreeAdamW.update_step` as it is written, which is what it
-    computes on the JAX backend (and under a `StatelessScope`). On the
-    TensorFlow backend, `keras.optimizers.ScheduleFreeAdamW` reads its
+    Equal, bit for bit, to `keras.optimizers.ScheduleFreeAdamW` on Keras's
+    JAX backend, which computes the rule as Keras's code writes it. Keras's
+    TensorFlow backend computes another rule, twice over: (1) it reads
     `momentum` for `x` *after* updating it (`momentum.value` is the live
-    `tf.Variable`): from step 2 on, its `x` is pushed back by
-    `(1 - beta_1) / beta_1` of each step and the immediate effect of a
-    gradient on `y` shrinks as `1 / t`. This class reads it before.
+    `tf.Variable`), so from step 2 on its `x` is pushed back by
+    `(1 - beta_1) / beta_1` of each step and a gradient's immediate effect
+    on `y` shrinks as `1 / t`; (2) it copies the variable into `momentum` by
+    an `assign` in `build`, which `fit` calls while tracing its first step,
+    so under `fit` z starts at zero and the first step (weight 1, `y = z`)
+    throws the initial weights away. This class reads `momentum` before its
+    update, and lets the variable stand in for the (zero) slot until the
+    first update, which also works inside an XLA-compiled step.
 
     Differences from the paper and its PyTorch reference code
-    (`schedulefree.AdamWScheduleFree`): there, the averaging weight is
-    `rate ** 2 / sum of rate ** 2` over the steps so far (warmup steps
-    weigh less); Keras uses `1 / t`. There, weight decay enters the step
-    of `z` (`z -= rate * weight_decay * y`); Keras decays `y` before the
-    step (`variable -= variable * weight_decay * learning_rate`), so the
-    recovered `x` shrinks and `z` does not. The reference code's default
-    `learning_rate` is 0.0025 and `epsilon` 1e-8, as here.
+    (`schedulefree.AdamWScheduleFree`): there, step t's averaging weight is
+    `lr_max ** 2 / sum of lr_max ** 2` over the steps so far (`lr_max` the
+    largest rate yet, so warmup steps weigh less); Keras uses `1 / t`.
+    There, weight decay enters the step of `z`
+    (`z -= rate * weight_decay * y`); Keras decays `y` before the step
+    (`variable -= variable * weight_decay * learning_rate`), so the
+    recovered `x` shrinks and `z` does not. This class does that decay in
+    `update_step`, just after reading `z`, so that the first step sees the
+    undecayed variable as `z`, as Keras's copy in `build` is. The reference
+    code's default `learning_rate` is 0.0025 and `epsilon` 1e-8, as here.
 
     Sparse gradients are made dense first, so repeated rows of an
     `Embedding` gradient are summed before squaring.
