@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from . import _checks, _ranges, _sparse
+from .base import Optimizer
 
 
 def _rms(x):
@@ -16,7 +17,7 @@ def _average(beta, average, value):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Adafactor(keras.optimizers.Optimizer):
+class Adafactor(Optimizer):
     """Adafactor (Shazeer and Stern, 2018, Algorithms 4 and 5), without momentum.
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`;
@@ -92,7 +93,6 @@ class Adafactor(keras.optimizers.Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        kwargs.setdefault("name", "adafactor")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),

@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Adamax(keras.optimizers.Optimizer):
+class Adamax(Optimizer):
     """Adamax (Kingma and Ba, 2015, Section 7.1, Algorithm 2).
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
@@ -56,7 +57,6 @@ class Adamax(keras.optimizers.Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        kwargs.setdefault("name", "adamax")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -70,8 +70,7 @@ class Adamax(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
-        self._norms = [self.add_variable_from_reference(v, "norm") for v in variables]
+        self._momentums, self._norms = self.add_optimizer_variables(variables, ["momentum", "norm"])
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
@@ -83,8 +82,7 @@ class Adamax(keras.optimizers.Optimizer):
         momentum = self._momentums[index]
         norm = self._norms[index]
 
-        # m + (g - m) * (1 - beta_1) is beta_1 * m + (1 - beta_1) * g in Keras's order.
-        self.assign_add(momentum, ops.multiply(ops.subtract(gradient, momentum), 1 - self.beta_1))
+        self._update_moment(momentum, gradient, 1 - self.beta_1)
         self.assign(norm, ops.maximum(ops.multiply(self.beta_2, norm), ops.abs(gradient)))
         denominator = ops.multiply(ops.subtract(1, beta_1_power), ops.add(norm, self.epsilon))
         self.assign_sub(variable, ops.divide(ops.multiply(learning_rate, momentum), denominator))

@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from . import _checks, _ranges, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Ftrl(keras.optimizers.Optimizer):
+class Ftrl(Optimizer):
     """FTRL-Proximal (McMahan et al., 2013, "Ad Click Prediction", Algorithm 1).
 
     Update rule, in the names of `update_step` (per variable: `accumulator`,
@@ -77,7 +78,6 @@ class Ftrl(keras.optimizers.Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        kwargs.setdefault("name", "ftrl")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -103,11 +103,9 @@ class Ftrl(keras.optimizers.Optimizer):
             return
         super().build(variables)
         initializer = keras.initializers.Constant(self.initial_accumulator_value)
-        self._accumulators = [
-            self.add_variable_from_reference(v, "accumulator", initializer=initializer)
-            for v in variables
-        ]
-        self._linears = [self.add_variable_from_reference(v, "linear") for v in variables]
+        self._accumulators, self._linears = self.add_optimizer_variables(
+            variables, ["accumulator", "linear"], initializer=[initializer, "zeros"]
+        )
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 
 def trust_ratio(variable, update):
@@ -15,7 +16,7 @@ def trust_ratio(variable, update):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Lamb(keras.optimizers.Optimizer):
+class Lamb(Optimizer):
     """LAMB (You et al., 2020, Algorithm 2): layer-wise adaptive Adam.
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
@@ -66,7 +67,6 @@ class Lamb(keras.optimizers.Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        kwargs.setdefault("name", "lamb")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -80,8 +80,9 @@ class Lamb(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
-        self._velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"]
+        )
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
@@ -94,10 +95,8 @@ class Lamb(keras.optimizers.Optimizer):
         momentum = self._momentums[index]
         velocity = self._velocities[index]
 
-        # m + (g - m) * (1 - beta) is beta * m + (1 - beta) * g in Keras's order.
-        self.assign_add(momentum, ops.multiply(ops.subtract(gradient, momentum), 1 - self.beta_1))
-        velocity_change = ops.subtract(ops.square(gradient), velocity)
-        self.assign_add(velocity, ops.multiply(velocity_change, 1 - self.beta_2))
+        self._update_moment(momentum, gradient, 1 - self.beta_1)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2)
         momentum_hat = ops.divide(momentum, ops.subtract(1.0, beta_1_power))
         velocity_hat = ops.divide(velocity, ops.subtract(1.0, beta_2_power))
         update = ops.divide(momentum_hat, ops.add(ops.sqrt(velocity_hat), self.epsilon))

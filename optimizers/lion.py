@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from . import _checks, _ranges, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Lion(keras.optimizers.Optimizer):
+class Lion(Optimizer):
     """Lion, EvoLved Sign Momentum (Chen et al., 2023, Algorithm 2).
 
     Update rule, in the names of `update_step` (one `momentum` per variable,
@@ -46,7 +47,6 @@ class Lion(keras.optimizers.Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, **kwargs):
-        kwargs.setdefault("name", "lion")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -59,7 +59,7 @@ class Lion(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
+        self._momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype

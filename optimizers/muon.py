@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from . import _checks, _ranges, _sparse
+from .base import Optimizer
 
 # Added to the Frobenius norm before the Newton-Schulz iteration, as in Keras.
 NORM_EPSILON = 1e-7
@@ -38,7 +39,7 @@ def newton_schulz(x, steps, a, b, c):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Muon(keras.optimizers.Optimizer):
+class Muon(Optimizer):
     """Muon (Jordan et al., 2024), with the RMS matching of Liu et al. (2025).
 
     Which rule a variable takes, decided once in `build` as Keras decides it
@@ -127,7 +128,6 @@ class Muon(keras.optimizers.Optimizer):
         rms_rate=0.2,
         **kwargs,
     ):
-        kwargs.setdefault("name", "muon")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -162,11 +162,14 @@ class Muon(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
-        self._velocities = [
-            self.add_variable_from_reference(v, "velocity") if self.uses_adamw(v) else None
-            for v in variables
-        ]
+        # Per variable, as Keras orders them: its momentum, then (AdamW only) its velocity.
+        self._momentums, self._velocities = [], []
+        for variable in variables:
+            self._momentums.append(self.add_variable_from_reference(variable, "momentum"))
+            velocity = None
+            if self.uses_adamw(variable):
+                velocity = self.add_variable_from_reference(variable, "velocity")
+            self._velocities.append(velocity)
 
     def _apply_weight_decay(self, variables):
         # The base class decays every variable by `self.weight_decay`; AdamW's
@@ -215,10 +218,8 @@ class Muon(keras.optimizers.Optimizer):
             ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
             ops.subtract(1, beta_1_power),
         )
-        change = ops.subtract(gradient, momentum)
-        self.assign_add(momentum, ops.multiply(change, 1 - self.adam_beta_1))
-        change = ops.subtract(ops.square(gradient), velocity)
-        self.assign_add(velocity, ops.multiply(change, 1 - self.adam_beta_2))
+        self._update_moment(momentum, gradient, 1 - self.adam_beta_1)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.adam_beta_2)
         denominator = ops.add(ops.sqrt(velocity), self.epsilon)
         self.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
 

@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from . import _checks, _ranges, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class ScheduleFreeAdamW(keras.optimizers.Optimizer):
+class ScheduleFreeAdamW(Optimizer):
     """Schedule-Free AdamW (Defazio et al., 2024, Algorithm 1), as Keras states it.
 
     Three sequences per variable: `z` (the slot Keras names `momentum`; it
@@ -86,7 +87,6 @@ class ScheduleFreeAdamW(keras.optimizers.Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        kwargs.setdefault("name", "schedule_free_adamw")
         super().__init__(
             learning_rate=_checks.learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
@@ -106,8 +106,9 @@ class ScheduleFreeAdamW(keras.optimizers.Optimizer):
         # lost there (and cannot be lifted out of an XLA step), so z starts at zero
         # and the first step wipes the weights. Here the slot starts at zero and
         # `_momentum_before` reads the variable in its place until the first update.
-        self._momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
-        self._velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"]
+        )
 
     def _momentum_before(self, variable):
         """z before this step: the stored slot, or the variable itself before the first step."""
@@ -160,9 +161,7 @@ class ScheduleFreeAdamW(keras.optimizers.Optimizer):
         momentum_before = self._momentum_before(variable)  # read before any change
         self._decay(variable, learning_rate)
 
-        # v + (g ** 2 - v) * (1 - beta_2) is beta_2 * v + (1 - beta_2) * g ** 2, Keras's order.
-        change = ops.subtract(ops.square(gradient), velocity)
-        self.assign_add(velocity, ops.multiply(change, ops.subtract(1.0, beta_2)))
+        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2))
         bias_correction = ops.subtract(1.0, ops.power(beta_2, step))
         denominator = ops.add(
             ops.sqrt(ops.divide(velocity, bias_correction)),
