@@ -234,3 +234,75 @@ def test_keras_tensorflow_fit_starts_z_at_zero_ours_at_the_weights():
     ours_moved, scale = first_step(ScheduleFreeAdamW())
     theirs_moved, _ = first_step(keras.optimizers.ScheduleFreeAdamW())
     assert ours_moved < 0.01 < 0.5 * scale < theirs_moved
+
+
+# Keras's built-in computes another rule on TensorFlow, so test_distribute.py (which
+# compares with built-ins) leaves this optimizer out; here it trains under
+# MirroredStrategy on two logical CPUs against the same steps on one device.
+MIRRORED = """
+import json, os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+import numpy as np
+from optimizers.schedule_free_adamw import ScheduleFreeAdamW
+rng = np.random.default_rng(0)
+x = rng.standard_normal((64, 4)).astype("float32")
+y = rng.standard_normal((64, 2)).astype("float32")
+
+def model():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+
+def train(strategy):
+    with strategy.scope():
+        net, optimizer = model(), ScheduleFreeAdamW(learning_rate=0.05, weight_decay=0.01)
+        optimizer.build(net.trainable_variables)
+
+    def replica_step(features, targets):
+        with tf.GradientTape() as tape:
+            per_example = tf.reduce_mean(tf.square(net(features) - targets), axis=-1)
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=16)
+        gradients = tape.gradient(loss, net.trainable_variables)
+        optimizer.apply(gradients, net.trainable_variables)
+
+    @tf.function
+    def step(features, targets):
+        strategy.run(replica_step, args=(features, targets))
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    for _ in range(2):
+        for features, targets in strategy.experimental_distribute_dataset(dataset):
+            step(features, targets)
+    return net.get_weights(), strategy.num_replicas_in_sync, int(optimizer.iterations.numpy())
+
+mirrored, replicas, iterations = train(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+single, _, _ = train(tf.distribute.get_strategy())
+print(json.dumps({
+    "replicas": replicas, "iterations": iterations,
+    "difference": max(float(np.abs(a - b).max()) for a, b in zip(mirrored, single)),
+    "moved": max(float(np.abs(a - b).max()) for a, b in zip(mirrored, model().get_weights())),
+}))
+"""
+
+
+def test_mirrored_strategy_trains_as_one_device():
+    root = Path(optimizers.__file__).resolve().parent.parent
+    python_path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    completed = subprocess.run(
+        [sys.executable, "-c", MIRRORED],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": python_path, "KERAS_BACKEND": "tensorflow"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert (result["replicas"], result["iterations"]) == (2, 8)
+    assert result["moved"] > 0.05
+    # Two replicas sum their halves of each batch's gradient: the same sum, rounded apart.
+    assert result["difference"] < 1e-5
