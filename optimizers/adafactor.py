@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _ranges, _sparse
+from . import _checks, _ranges
 from .base import Optimizer
 
 
@@ -63,8 +63,8 @@ class Adafactor(Optimizer):
     PyTorch's, is decoupled (`variable -= variable * weight_decay *
     learning_rate`, before the step).
 
-    Sparse gradients are made dense first, so repeated rows of an
-    `Embedding` gradient are summed before squaring.
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before squaring.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -137,7 +137,7 @@ class Adafactor(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         epsilon_2 = ops.convert_to_tensor(self.epsilon_2, dtype=dtype)
 

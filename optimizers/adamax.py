@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 
@@ -32,8 +32,9 @@ class Adamax(Optimizer):
     decoupled (`variable -= variable * weight_decay * learning_rate` before
     the step). PyTorch's default learning rate is 0.002 (here 0.001).
 
-    Sparse gradients are made dense first, so repeated rows of an `Embedding`
-    gradient are summed before the absolute value is taken.
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before the absolute
+    value is taken.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -75,7 +76,7 @@ class Adamax(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta_1_power = ops.power(ops.convert_to_tensor(self.beta_1, dtype=dtype), step)
         index = self._get_variable_index(variable)

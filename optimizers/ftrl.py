@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _ranges, _sparse
+from . import _checks, _ranges
 from .base import Optimizer
 
 
@@ -45,8 +45,8 @@ class Ftrl(Optimizer):
     FTRL then overwrites it from `linear` except through the `variable`
     terms of `linear` and `shrunk_gradient`.
 
-    Sparse gradients are made dense first, so repeated rows of an
-    `Embedding` gradient are summed. Rows with no gradient in a step are
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed. Rows with no gradient in a step are
     still recomputed from `linear` (TensorFlow 1's sparse FTRL kernel left
     them alone): a row that has never had a gradient becomes 0.
 
@@ -110,7 +110,7 @@ class Ftrl(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         index = self._get_variable_index(variable)
         accumulator = self._accumulators[index]
         linear = self._linears[index]

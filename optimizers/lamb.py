@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 
@@ -42,8 +42,8 @@ class Lamb(Optimizer):
     (clipping the variable's norm); here `phi` is the identity, as in optax.
     optax's default epsilon is 1e-6 (here 1e-7). PyTorch has no LAMB.
 
-    Sparse gradients are made dense first, so repeated rows of an `Embedding`
-    gradient are summed before squaring.
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before squaring.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -87,7 +87,7 @@ class Lamb(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta_1_power = ops.power(ops.convert_to_tensor(self.beta_1, dtype=dtype), step)
         beta_2_power = ops.power(ops.convert_to_tensor(self.beta_2, dtype=dtype), step)

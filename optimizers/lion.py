@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _ranges, _sparse
+from . import _checks, _ranges
 from .base import Optimizer
 
 
@@ -31,8 +31,9 @@ class Lion(Optimizer):
     `beta_1`/`beta_2`. As in Keras, `beta_1` must lie in (0, 1]: at 0 the
     rule is signSGD.
 
-    Sparse gradients are made dense first, so repeated rows of an `Embedding`
-    gradient are summed before the sign is taken.
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before the sign is
+    taken.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -64,7 +65,7 @@ class Lion(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         beta_1 = ops.convert_to_tensor(self.beta_1, dtype=dtype)
         beta_2 = ops.convert_to_tensor(self.beta_2, dtype=dtype)
         momentum = self._momentums[self._get_variable_index(variable)]

@@ -5,7 +5,7 @@ import re
 import keras
 from keras import ops
 
-from . import _checks, _ranges, _sparse
+from . import _checks, _ranges
 from .base import Optimizer
 
 # Added to the Frobenius norm before the Newton-Schulz iteration, as in Keras.
@@ -81,7 +81,8 @@ class Muon(Optimizer):
     not 2-D to AdamW. No epsilon enters the Muon step except the 1e-7 added
     to the Frobenius norm.
 
-    Sparse gradients are made dense first (the AdamW step squares them).
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before squaring.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -185,7 +186,7 @@ class Muon(Optimizer):
         super()._apply_weight_decay([v for v in variables if not self.uses_adamw(v)])
 
     def update_step(self, gradient, variable, learning_rate):
-        gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
+        gradient = ops.cast(gradient, variable.dtype)
         index = self._get_variable_index(variable)
         if self._velocities[index] is None:
             self._muon_step(gradient, variable, learning_rate, self._momentums[index])

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _ranges, _sparse
+from . import _checks, _ranges
 from .base import Optimizer
 
 
@@ -60,8 +60,8 @@ class ScheduleFreeAdamW(Optimizer):
     undecayed variable as `z`, as Keras's copy in `build` is. The reference
     code's default `learning_rate` is 0.0025 and `epsilon` 1e-8, as here.
 
-    Sparse gradients are made dense first, so repeated rows of an
-    `Embedding` gradient are summed before squaring.
+    Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
+    repeated rows of an `Embedding` gradient are summed before squaring.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -151,7 +151,7 @@ class ScheduleFreeAdamW(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         learning_rate = ops.cast(learning_rate, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta_1 = ops.convert_to_tensor(self.beta_1, dtype=dtype)
