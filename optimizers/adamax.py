@@ -32,6 +32,9 @@ class Adamax(Optimizer):
     decoupled (`variable -= variable * weight_decay * learning_rate` before
     the step). PyTorch's default learning rate is 0.002 (here 0.001).
 
+    With `epsilon=0` a coordinate whose gradient has always been zero stays
+    put (0 / 0 is 0 here, NaN in Keras).
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
     repeated rows of an `Embedding` gradient are summed before the absolute
     value is taken.
@@ -86,7 +89,8 @@ class Adamax(Optimizer):
         self._update_moment(momentum, gradient, 1 - self.beta_1)
         self.assign(norm, ops.maximum(ops.multiply(self.beta_2, norm), ops.abs(gradient)))
         denominator = ops.multiply(ops.subtract(1, beta_1_power), ops.add(norm, self.epsilon))
-        self.assign_sub(variable, ops.divide(ops.multiply(learning_rate, momentum), denominator))
+        step = self._divide(ops.multiply(learning_rate, momentum), denominator, self.epsilon == 0)
+        self.assign_sub(variable, step)
 
     def get_config(self):
         config = super().get_config()

@@ -45,10 +45,14 @@ class Ftrl(Optimizer):
     FTRL then overwrites it from `linear` except through the `variable`
     terms of `linear` and `shrunk_gradient`.
 
+    Where `quadratic` is 0 (`initial_accumulator_value=0`, no L2 and no
+    gradient yet) the variable keeps its value (Keras divides by zero).
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
-    repeated rows of an `Embedding` gradient are summed. Rows with no gradient in a step are
-    still recomputed from `linear` (TensorFlow 1's sparse FTRL kernel left
-    them alone): a row that has never had a gradient becomes 0.
+    repeated rows of an `Embedding` gradient are summed. Rows with no
+    gradient in a step are still recomputed from `linear` (TensorFlow 1's
+    sparse FTRL kernel left them alone): with a positive initial
+    accumulator, a row that has never had a gradient becomes 0.
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -129,8 +133,17 @@ class Ftrl(Optimizer):
         )
         l1 = self.l1_regularization_strength
         clipped = ops.clip(linear, -l1, l1)
-        self.assign(variable, ops.divide(ops.subtract(clipped, linear), quadratic))
+        solved = ops.divide(ops.subtract(clipped, linear), quadratic)
+        if self._quadratic_may_be_zero():
+            # No curvature yet: no gradient, no accumulator, no L2. Keras divides by 0.
+            solved = ops.where(ops.equal(quadratic, 0), variable, solved)
+        self.assign(variable, solved)
         self.assign(accumulator, new_accumulator)
+
+    def _quadratic_may_be_zero(self):
+        # sqrt(n) / rate + 2 * l2 is 0 only with n = 0 (p > 0) and no L2 term.
+        no_l2 = self.l2_regularization_strength == 0 and self.beta == 0
+        return no_l2 and self.initial_accumulator_value == 0 and self.learning_rate_power < 0
 
     def get_config(self):
         config = super().get_config()

@@ -42,6 +42,9 @@ class Lamb(Optimizer):
     (clipping the variable's norm); here `phi` is the identity, as in optax.
     optax's default epsilon is 1e-6 (here 1e-7). PyTorch has no LAMB.
 
+    With `epsilon=0` a coordinate whose gradient has always been zero has
+    `update` 0 (0 / 0 is 0 here, NaN in Keras).
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
     repeated rows of an `Embedding` gradient are summed before squaring.
 
@@ -99,7 +102,8 @@ class Lamb(Optimizer):
         self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2)
         momentum_hat = ops.divide(momentum, ops.subtract(1.0, beta_1_power))
         velocity_hat = ops.divide(velocity, ops.subtract(1.0, beta_2_power))
-        update = ops.divide(momentum_hat, ops.add(ops.sqrt(velocity_hat), self.epsilon))
+        denominator = ops.add(ops.sqrt(velocity_hat), self.epsilon)
+        update = self._divide(momentum_hat, denominator, self.epsilon == 0)
         scale = ops.multiply(trust_ratio(variable, update), learning_rate)
         self.assign_sub(variable, ops.multiply(scale, update))
 

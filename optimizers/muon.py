@@ -81,6 +81,9 @@ class Muon(Optimizer):
     not 2-D to AdamW. No epsilon enters the Muon step except the 1e-7 added
     to the Frobenius norm.
 
+    With `epsilon=0` an AdamW coordinate whose gradient has always been zero
+    stays put (0 / 0 is 0 here, NaN in Keras).
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
     repeated rows of an `Embedding` gradient are summed before squaring.
 
@@ -222,7 +225,8 @@ class Muon(Optimizer):
         self._update_moment(momentum, gradient, 1 - self.adam_beta_1)
         self._update_moment(velocity, ops.square(gradient), 1 - self.adam_beta_2)
         denominator = ops.add(ops.sqrt(velocity), self.epsilon)
-        self.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
+        step = self._divide(ops.multiply(momentum, alpha), denominator, self.epsilon == 0)
+        self.assign_sub(variable, step)
 
     def get_config(self):
         config = super().get_config()

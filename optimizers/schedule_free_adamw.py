@@ -60,6 +60,9 @@ class ScheduleFreeAdamW(Optimizer):
     undecayed variable as `z`, as Keras's copy in `build` is. The reference
     code's default `learning_rate` is 0.0025 and `epsilon` 1e-8, as here.
 
+    With `epsilon=0` a coordinate whose gradient has always been zero keeps
+    its `z` (0 / 0 is 0 here, NaN in Keras).
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
     repeated rows of an `Embedding` gradient are summed before squaring.
 
@@ -105,16 +108,19 @@ class ScheduleFreeAdamW(Optimizer):
         # `build`, which `fit` calls while tracing its first step: the assignment is
         # lost there (and cannot be lifted out of an XLA step), so z starts at zero
         # and the first step wipes the weights. Here the slot starts at zero and
-        # `_momentum_before` reads the variable in its place until the first update.
+        # `_momentum_before` reads the variable in its place until `started` is set
+        # by the first update (a flag, not `iterations`, which a caller may preset).
         self._momentums, self._velocities = self.add_optimizer_variables(
             variables, ["momentum", "velocity"]
         )
+        dtype = variables[0].dtype if variables else keras.config.floatx()
+        self._started = self.add_variable(shape=(), dtype=dtype, name="started")
 
     def _momentum_before(self, variable):
         """z before this step: the stored slot, or the variable itself before the first step."""
         momentum = self._momentums[self._get_variable_index(variable)]
-        first = ops.equal(self.iterations, 0)
-        return ops.where(first, ops.convert_to_tensor(variable), ops.convert_to_tensor(momentum))
+        started = ops.greater(self._started, 0)
+        return ops.where(started, ops.convert_to_tensor(momentum), ops.convert_to_tensor(variable))
 
     def averaged_values(self, variables):
         """`x` of each variable (the evaluation weights), from `y` and `momentum`; no state changes.
@@ -129,6 +135,11 @@ class ScheduleFreeAdamW(Optimizer):
             shifted = ops.subtract(variable, ops.multiply(ops.subtract(1.0, beta_1), momentum))
             values.append(ops.divide(shifted, beta_1))
         return values
+
+    def _backend_update_step(self, gradients, variables, learning_rate):
+        # Keras calls this once per real update, around the per-variable `update_step`s.
+        super()._backend_update_step(gradients, variables, learning_rate)
+        self.assign(self._started, ops.ones((), self._started.dtype))
 
     def _apply_weight_decay(self, variables):
         # Decay happens in `update_step`, after z is read: before the first step z is
@@ -167,7 +178,8 @@ class ScheduleFreeAdamW(Optimizer):
             ops.sqrt(ops.divide(velocity, bias_correction)),
             ops.convert_to_tensor(self.epsilon, dtype=dtype),
         )
-        scaled = ops.divide(ops.multiply(self._rate(learning_rate, step), gradient), denominator)
+        numerator = ops.multiply(self._rate(learning_rate, step), gradient)
+        scaled = self._divide(numerator, denominator, self.epsilon == 0)
         self.assign(momentum, ops.subtract(momentum_before, scaled))
 
         weight = ops.divide(1.0, step)

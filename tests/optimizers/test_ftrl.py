@@ -10,36 +10,6 @@ import optimizers
 from optimizers.ftrl import Ftrl
 
 
-def reference(
-    variable,
-    gradients,
-    learning_rate,
-    learning_rate_power,
-    initial_accumulator_value,
-    l1_regularization_strength,
-    l2_regularization_strength,
-    l2_shrinkage_regularization_strength,
-    beta,
-    weight_decay=0.0,
-):
-    """Float64 FTRL from the docstring, with Keras's decoupled decay first."""
-    p = -learning_rate_power
-    l1 = l1_regularization_strength
-    l2 = l2_regularization_strength + beta / (2 * learning_rate)
-    accumulator = np.full_like(variable, initial_accumulator_value)
-    linear = np.zeros_like(variable)
-    for gradient in gradients:
-        variable = variable - variable * weight_decay * learning_rate
-        shrunk = gradient + 2 * l2_shrinkage_regularization_strength * variable
-        new_accumulator = accumulator + gradient**2
-        sigma = (new_accumulator**p - accumulator**p) / learning_rate
-        linear = linear + shrunk - sigma * variable
-        quadratic = new_accumulator**p / learning_rate + 2 * l2
-        variable = (np.clip(linear, -l1, l1) - linear) / quadratic
-        accumulator = new_accumulator
-    return variable
-
-
 def _step(gradient, **hyperparameters):
     variable = keras.Variable([1.0])
     Ftrl(learning_rate=0.5, initial_accumulator_value=0.0, **hyperparameters).apply(
@@ -86,7 +56,7 @@ def test_float32_equals_keras_ftrl(assert_same_as_keras, settings):
     assert_same_as_keras(Ftrl(**settings), keras.optimizers.Ftrl(**settings))
 
 
-def test_float64_matches_reference(assert_matches_reference):
+def test_float64_matches_reference(assert_matches_reference, reference):
     hyperparameters = {
         "learning_rate": 0.0625,
         "learning_rate_power": -0.75,
@@ -97,7 +67,7 @@ def test_float64_matches_reference(assert_matches_reference):
         "beta": 0.5,
         "weight_decay": 0.125,
     }
-    assert_matches_reference(Ftrl(**hyperparameters), reference, **hyperparameters)
+    assert_matches_reference(Ftrl(**hyperparameters), reference.ftrl, **hyperparameters)
 
 
 def test_without_regularisation_it_is_adagrad(random_problem, run_steps):
