@@ -99,7 +99,7 @@ class Lamb(Optimizer):
         velocity = self._velocities[index]
 
         self._update_moment(momentum, gradient, 1 - self.beta_1)
-        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2, squares=True)
         momentum_hat = ops.divide(momentum, ops.subtract(1.0, beta_1_power))
         velocity_hat = ops.divide(velocity, ops.subtract(1.0, beta_2_power))
         denominator = ops.add(ops.sqrt(velocity_hat), self.epsilon)

@@ -223,7 +223,7 @@ class Muon(Optimizer):
             ops.subtract(1, beta_1_power),
         )
         self._update_moment(momentum, gradient, 1 - self.adam_beta_1)
-        self._update_moment(velocity, ops.square(gradient), 1 - self.adam_beta_2)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.adam_beta_2, squares=True)
         denominator = ops.add(ops.sqrt(velocity), self.epsilon)
         step = self._divide(ops.multiply(momentum, alpha), denominator, self.epsilon == 0)
         self.assign_sub(variable, step)

@@ -172,7 +172,7 @@ class ScheduleFreeAdamW(Optimizer):
         momentum_before = self._momentum_before(variable)  # read before any change
         self._decay(variable, learning_rate)
 
-        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2))
+        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2), squares=True)
         bias_correction = ops.subtract(1.0, ops.power(beta_2, step))
         denominator = ops.add(
             ops.sqrt(ops.divide(velocity, bias_correction)),
