@@ -45,6 +45,7 @@ from training.checkpoint import (
 )
 from training.divergence import DivergenceRule
 from training.environment import describe_environment, select_device
+from training.evaluation_weights import AveragedWeights, evaluated_at_averaged_weights
 from training.pipeline import steps_per_epoch, training_batches
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
 from training.tensorboard import tensorboard_callback, write_test_scores
@@ -167,7 +168,8 @@ def training_callbacks(history: dict, config: dict, folder: Path, schedule,
     is recorded before others change rate or weights), the stateful ones, the checkpoint
     last (to save their updated state)."""
     clock = Clock()
-    callbacks = [clock, HistoryRecorder(history, clock, schedule)]
+    # The weights swap after the clock's start of evaluation, so evaluation pays for it.
+    callbacks = [clock, AveragedWeights(), HistoryRecorder(history, clock, schedule)]
     if config["problem"]["target"] is not None:
         callbacks.append(TargetTracker(history, config["problem"]["target"]))
     info = data.get_dataset_info(config["problem"]["dataset"])
@@ -249,6 +251,7 @@ def finish(history: dict, model, early_stop, arrays: dict, batch_size: int) -> N
     if history["status"] != "running":  # diverged
         return
     history["status"] = "early_stopped" if early_stop and early_stop.stopped else "completed"
-    scores = model.evaluate(arrays["x_test"], arrays["y_test"], batch_size=batch_size,
-                            verbose=0, return_dict=True)
+    with evaluated_at_averaged_weights(model):  # Schedule-Free's x; others as they are
+        scores = model.evaluate(arrays["x_test"], arrays["y_test"], batch_size=batch_size,
+                                verbose=0, return_dict=True)
     history["test"] = {key: float(value) for key, value in scores.items()}
