@@ -48,7 +48,8 @@ def test_one_run_writes_a_schema_valid_history_and_summary(tiny_mnist, tmp_path,
     assert record["epoch"] == [1, 2]
     # 120 images less 12 held out, in batches of 64: 2 steps an epoch.
     assert record["step"] == [2, 4]
-    assert run["data"] == {"source": None, "train_examples": 108, "validation_examples": 12,
+    assert run["data"] == {"source": "data_dir", "path": str(tiny_mnist.absolute()),
+                           "train_examples": 108, "validation_examples": 12,
                            "test_examples": 40}
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "train_time_s",
                 "eval_time_s"):
