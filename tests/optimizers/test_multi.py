@@ -51,7 +51,8 @@ def test_each_group_updates_exactly_as_its_optimizer_alone():
              (optimizers.get("rmsprop", learning_rate=0.02), [3])]
     for step in gradients:
         for optimizer, indices in alone:
-            optimizer.apply([step[index] for index in indices], [copies[index] for index in indices])
+            optimizer.apply([step[index] for index in indices],
+                            [copies[index] for index in indices])
     for variable, copy, start in zip(after, copies, initial, strict=True):
         assert variable.dtype == np.float32
         np.testing.assert_array_equal(variable, copy.numpy())  # bit for bit
