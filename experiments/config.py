@@ -206,7 +206,10 @@ def _expand_schedule(values: dict, where) -> dict:
 
 
 def normalised_map(value, where):
-    """An optimizer map (`optimizers.groups`) in either spelling, normalised; ConfigError."""
+    """An optimizer map (`optimizers.groups`) in either spelling, normalised, or None (no
+    map: in a grid axis, the runs without one); ConfigError."""
+    if value is None:
+        return None
     try:
         return optimizer_groups.normalise(value)
     except ValueError as error:
@@ -219,6 +222,8 @@ def _with_map(checked: dict, hyperparameters: dict, axes: dict, where) -> dict:
     if run_config.MAP_KEY in hyperparameters:
         hyperparameters[run_config.MAP_KEY] = normalised_map(
             hyperparameters[run_config.MAP_KEY], where(run_config.MAP_KEY))
+        if hyperparameters[run_config.MAP_KEY] is None:  # `map: null`: none
+            del hyperparameters[run_config.MAP_KEY]
     if run_config.MAP_KEY in axes:
         axes[run_config.MAP_KEY] = tuple(normalised_map(item, where(run_config.MAP_KEY))
                                          for item in axes[run_config.MAP_KEY])

@@ -86,6 +86,15 @@ def test_maps_under_grid_are_an_axis(tiny_mnist, tmp_path):
                for name in names)
 
 
+def test_null_in_an_axis_of_maps_is_the_run_without_one(tiny_mnist, tmp_path):
+    text = "optimizer: {name: adam}\ngrid: {optimizer: {map: [null, \"conv.*=sgd\"]}}\n"
+    specs = plan(tiny_mnist, tmp_path, yaml_text=text)
+    assert ["map" in spec["config"]["optimizer"] for spec in specs] == [False, True]
+    assert Path(specs[0]["folder"]).name == "adam_lr0.001_seed0"
+    (spec,) = plan(tiny_mnist, tmp_path / "null", yaml_text="optimizer: {name: adam, map: null}\n")
+    assert "map" not in spec["config"]["optimizer"]
+
+
 def test_a_flag_map_replaces_the_files_map_axis(tiny_mnist, tmp_path):
     specs = plan(tiny_mnist, tmp_path, "--optimizer_map", "dense.*=nadam", yaml_text=GRID)
     assert len(specs) == 2  # the seeds
