@@ -94,10 +94,22 @@ def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
         groups = setting.pop(MAP_KEY, None)
         check_clipping(setting)
         optimizers.get(name, **setting)  # raises ValueError naming a bad value
-        if groups is not None:  # per-layer optimizers: each group resolved and checked
-            setting[MAP_KEY] = optimizer_groups.resolve(groups)
+        if groups is not None:  # per-layer optimizers
+            setting[MAP_KEY] = resolved_map(groups)
         points.append({**own, **setting})
     return points
+
+
+def resolved_map(groups) -> dict:
+    """An optimizer map with every group's hyperparameters (`optimizers.groups.resolve`),
+    each checked as the default group's are; ValueError or ConfigError naming the group."""
+    resolved = optimizer_groups.resolve(groups)
+    for pattern, group in resolved.items():
+        try:
+            check_clipping(group)
+        except ConfigError as error:
+            raise ConfigError(f"optimizer map group {pattern!r}: {error}") from None
+    return resolved
 
 
 def check_clipping(setting: dict) -> None:

@@ -125,6 +125,8 @@ def test_a_recorded_run_repeats_with_its_map(tiny_mnist, tmp_path):
     (["--optimizer_map", "conv.*"], None, "--optimizer_map entry 'conv.*' has no '='"),
     (["--optimizer_map", "conv.*=adam(beta_1=2)"], None,
      "optimizer map group 'conv.*': Argument `beta_1` must be"),
+    (["--optimizer_map", "conv.*=sgd(clipnorm=0)"], None,
+     "group 'conv.*': --clipnorm must be a number > 0"),
     ([], "optimizer: {map: {'conv.*': nope}}\n",
      "optimizer.map group 'conv.*': unknown optimizer 'nope'"),
     ([], "optimizer: {map: {'conv.*': sgd}}\ngrid: {optimizer: {map: ['a=sgd']}}\n",
