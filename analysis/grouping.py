@@ -46,15 +46,19 @@ def group_by_configuration(histories: list[dict]) -> list[Configuration]:
 
 def _label(configuration: Configuration, configurations: list[Configuration]) -> str:
     """The optimizer (with its per-layer map, if any) plus the settings that tell it from
-    its siblings, the configurations of the same optimizer and map structure; a map
-    group's differing settings go after its name: `conv.*=sgd(learning_rate=0.1), rest=adam`."""
-    identity = run_config.map_label(configuration.config)
-    siblings = [other for other in configurations
-                if run_config.map_label(other.config) == identity]
+    its siblings: the configurations of the same optimizer and map patterns.
+
+    A map group's setting goes after the group's name when it differs between the
+    siblings' groups of that pattern that have it: `conv.*=sgd(learning_rate=0), rest=adam`
+    beside `conv.*=momentum(learning_rate=0.05), rest=adam`.
+    """
+    identity = _identity(configuration.config)
+    siblings = [other for other in configurations if _identity(other.config) == identity]
     flat = [_flatten(other.config) for other in siblings]
     own = flat[siblings.index(configuration)]
-    differing = [name for name in own if name != "optimizer"
-                 and len({_text(item.get(name)) for item in flat}) > 1]
+    differing = [name for name in own if name != "optimizer" and len(
+        {_text(item.get(name)) for item in flat
+         if not isinstance(name, tuple) or name in item}) > 1]
     shown: dict = {}
     for pattern, key in (name for name in differing if isinstance(name, tuple)):
         shown.setdefault(pattern, []).append(key)
@@ -62,6 +66,11 @@ def _label(configuration: Configuration, configurations: list[Configuration]) ->
     settings = ", ".join(f"{name}={_text(own[name])}" for name in differing
                          if not isinstance(name, tuple))
     return f"{base} ({settings})" if settings else base
+
+
+def _identity(config: dict) -> tuple:
+    """What siblings share: the (default group's) optimizer and the map's patterns."""
+    return run_config.optimizer_name(config), tuple(run_config.optimizer_map(config))
 
 
 def without_seed(config: dict) -> dict:

@@ -38,6 +38,15 @@ def test_a_group_setting_that_differs_is_written_after_the_group():
         "conv.*=sgd(learning_rate=0.1), dense.*=adam, rest=adam"]
 
 
+def test_groups_of_other_optimizers_show_the_settings_they_share_that_differ():
+    frozen = {"conv.*": {"name": "sgd", "learning_rate": 0.0, "weight_decay": None}}
+    momentum = {"conv.*": {"name": "momentum", "learning_rate": 0.05, "momentum": 0.9,
+                           "nesterov": False, "weight_decay": None}}
+    assert labels(history(), history(groups=frozen), history(groups=momentum)) == [
+        "adam", "conv.*=sgd(learning_rate=0), rest=adam",
+        "conv.*=momentum(learning_rate=0.05), rest=adam"]
+
+
 def test_default_group_settings_follow_in_brackets_as_for_any_run():
     assert labels(history(groups=SGD_CONV), history(learning_rate=0.01, groups=SGD_CONV)) == [
         "conv.*=sgd, dense.*=adam, rest=adam (learning_rate=0.001)",
