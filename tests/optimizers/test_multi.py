@@ -37,8 +37,9 @@ def test_each_group_updates_exactly_as_its_optimizer_alone():
         "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
     initial = [variable.numpy() for variable in variables]
     gradients = random_gradients(variables, STEPS)
+    first = {"learning_rate": 0.1, "weight_decay": 0.01}  # weight decay in one group only
     combined = multi.build(optimizers.get("adam", learning_rate=0.01),
-                           {"dense/.*": optimizers.get("momentum", learning_rate=0.1),
+                           {"dense/.*": optimizers.get("momentum", **first),
                             "dense_1/bias": optimizers.get("rmsprop", learning_rate=0.02)})
     for step in gradients:
         combined.apply(step, variables)
@@ -46,7 +47,7 @@ def test_each_group_updates_exactly_as_its_optimizer_alone():
 
     # The same three optimizers, each applied by hand to its own variables.
     copies = [keras.Variable(value) for value in initial]
-    alone = [(optimizers.get("momentum", learning_rate=0.1), [0, 1]),
+    alone = [(optimizers.get("momentum", **first), [0, 1]),
              (optimizers.get("adam", learning_rate=0.01), [2]),
              (optimizers.get("rmsprop", learning_rate=0.02), [3])]
     for step in gradients:
