@@ -3,6 +3,7 @@
     python train_model.py --optimizer adam --epochs 50
     python train_model.py --optimizer all --seed 0,1,2 --epochs 10
     python train_model.py --optimizer momentum --momentum 0.95 --nesterov true
+    python train_model.py --optimizer adam --optimizer_map "conv.*=sgd(learning_rate=0.05)"
     python train_model.py --optimizer all --lr_sweep 1e-4:1e-1:4 --epochs 5
     python train_model.py --optimizer sgd --lr_schedule step --lr_decay_epochs 10 --warmup_epochs 2
     python train_model.py --config configs/compare_all.yaml --epochs 3
@@ -119,6 +120,10 @@ def build_parser() -> Parser:
 
     add("optimizer", "name, comma list, or 'all' (the seven of the mission); default adam",
         type=comma_list, metavar="NAMES")
+    add("optimizer_map", "per-layer optimizers: comma list of PATTERN=NAME or "
+        "PATTERN=NAME(KEY=VALUE,...), patterns being regexes over variable paths such as "
+        "conv2d/kernel; --optimizer (and its flags) is the default group for the rest "
+        "(see README: per-layer optimizers)", metavar="MAP")
     add("epochs", "epochs per run (default 50)", type=int)
     add("batch_size", "examples per step, or 'full' for the whole training set (batch "
         "gradient descent; 1 is stochastic); a comma list is a grid axis (default 64)",

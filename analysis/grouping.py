@@ -3,7 +3,9 @@
 Pure Python. Runs whose configs are equal except for execution.seed form one
 configuration. Its label is the optimizer name, plus the settings that differ
 between the configurations sharing that optimizer, e.g.
-`adam (learning_rate=0.01)`. The results table and every figure group runs here.
+`adam (learning_rate=0.01)`. A run with per-layer optimizers is labelled by its
+map, `conv.*=sgd, dense.*=adam, rest=adam` (rest: the default group). The
+results table and every figure group runs here.
 """
 
 from __future__ import annotations
@@ -43,16 +45,32 @@ def group_by_configuration(histories: list[dict]) -> list[Configuration]:
 
 
 def _label(configuration: Configuration, configurations: list[Configuration]) -> str:
-    """The optimizer name plus the settings that tell it from its siblings."""
-    siblings = [other for other in configurations if other.optimizer == configuration.optimizer]
+    """The optimizer (with its per-layer map, if any) plus the settings that tell it from
+    its siblings: the configurations of the same optimizer and map patterns.
+
+    A map group's setting goes after the group's name when it differs between the
+    siblings' groups of that pattern that have it: `conv.*=sgd(learning_rate=0), rest=adam`
+    beside `conv.*=momentum(learning_rate=0.05), rest=adam`.
+    """
+    identity = _identity(configuration.config)
+    siblings = [other for other in configurations if _identity(other.config) == identity]
     flat = [_flatten(other.config) for other in siblings]
-    names = [name for name in flat[siblings.index(configuration)] if name != "optimizer"]
-    differing = [name for name in names if len({_text(item.get(name)) for item in flat}) > 1]
-    if not differing:
-        return configuration.optimizer
     own = flat[siblings.index(configuration)]
-    settings = ", ".join(f"{name}={_text(own[name])}" for name in differing)
-    return f"{configuration.optimizer} ({settings})"
+    differing = [name for name in own if name != "optimizer" and len(
+        {_text(item.get(name)) for item in flat
+         if not isinstance(name, tuple) or name in item}) > 1]
+    shown: dict = {}
+    for pattern, key in (name for name in differing if isinstance(name, tuple)):
+        shown.setdefault(pattern, []).append(key)
+    base = run_config.map_label(configuration.config, shown)
+    settings = ", ".join(f"{name}={_text(own[name])}" for name in differing
+                         if not isinstance(name, tuple))
+    return f"{base} ({settings})" if settings else base
+
+
+def _identity(config: dict) -> tuple:
+    """What siblings share: the (default group's) optimizer and the map's patterns."""
+    return run_config.optimizer_name(config), tuple(run_config.optimizer_map(config))
 
 
 def without_seed(config: dict) -> dict:
@@ -67,13 +85,18 @@ def without_seed(config: dict) -> dict:
 
 def _flatten(config: dict) -> dict:
     """Every setting by the name of its flag (`learning_rate`, `lr_schedule`, `batch_size`);
-    keys this schema does not name are `section.key`."""
+    keys this schema does not name are `section.key`; a map group's settings are
+    (pattern, key)."""
     flat: dict = {}
     for section, settings in config.items():
         if not isinstance(settings, dict):
             flat[section] = settings
             continue
         for key, value in settings.items():
+            if section == "optimizer" and key == run_config.MAP_KEY:
+                flat.update({(pattern, name): item for pattern, group in (value or {}).items()
+                             for name, item in group.items() if name != "name"})
+                continue
             default = key if section == "optimizer" else f"{section}.{key}"
             flat[LABEL_NAMES.get((section, key), default)] = value
     return flat

@@ -13,7 +13,10 @@ records) is a JSON object of five sections::
                    "divergence_threshold": null, "tensorboard": false}}
 
 `optimizer` holds the name and every hyperparameter of that optimizer, at its
-resolved value (a value may itself be a list or a map). `schedule` holds the
+resolved value (a value may itself be a list or a map). A run with per-layer
+optimizers adds `map`: {pattern: {"name": ..., every hyperparameter}} in the
+order given; the section's own name and hyperparameters are then the default
+group, for the variables no pattern matches (`optimizers.groups`). `schedule` holds the
 name and the settings that schedule takes (`decay_rate`, `decay_epochs`,
 `patience`, `warmup_epochs`: see training/schedules.py).
 
@@ -109,18 +112,51 @@ def from_flat(flat: dict) -> dict:
 
 
 def optimizer_name(config: dict) -> str:
+    """The optimizer's name; with a map, the default group's."""
     return str(config["optimizer"]["name"])
 
 
+MAP_KEY = "map"  # the optimizer section's key holding per-layer groups
+
+
 def hyperparameters(config: dict) -> dict:
-    """The optimizer's hyperparameters: its section without the name."""
-    return {key: value for key, value in config["optimizer"].items() if key != "name"}
+    """The (default group's) optimizer's hyperparameters: its section without name and map."""
+    return {key: value for key, value in config["optimizer"].items()
+            if key not in ("name", MAP_KEY)}
+
+
+def optimizer_map(config: dict) -> dict:
+    """The per-layer groups, {pattern: {"name": ..., **hyperparameters}}; {} without a map."""
+    return config["optimizer"].get(MAP_KEY) or {}
+
+
+def map_label(config: dict, shown: dict | None = None) -> str:
+    """The optimizer as a label: `adam` or, with a map, `conv.*=sgd, dense.*=adam, rest=adam`.
+
+    `shown` ({pattern: [keys]}) names the group hyperparameters written after
+    the group's name: `conv.*=sgd(learning_rate=0.1)`.
+    """
+    groups = optimizer_map(config)
+    if not groups:
+        return optimizer_name(config)
+    parts = []
+    for pattern, group in groups.items():
+        keys = (shown or {}).get(pattern, [])
+        settings = ",".join(f"{key}={_text(group.get(key))}" for key in keys)
+        parts.append(f"{pattern}={group['name']}" + (f"({settings})" if settings else ""))
+    return ", ".join([*parts, f"rest={optimizer_name(config)}"])
+
+
+def _text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def describe(config: dict) -> str:
-    """One line naming a run: `adam (learning_rate=0.001, ...) batch=64 seed=0`."""
+    """One line naming a run: `adam (learning_rate=0.001, ...) batch=64 seed=0`, the map
+    (`conv.*=sgd, rest=adam`) in brackets after the name when there is one."""
     settings = ", ".join(f"{key}={value}" for key, value in hyperparameters(config).items()
                          if value is not None)
     execution = config["execution"]
-    return (f"{optimizer_name(config)} ({settings}) batch={execution['batch_size']} "
+    groups = f" [{map_label(config)}]" if optimizer_map(config) else ""
+    return (f"{optimizer_name(config)}{groups} ({settings}) batch={execution['batch_size']} "
             f"seed={execution['seed']}")

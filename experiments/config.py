@@ -17,6 +17,7 @@ import yaml
 
 from analysis import run_config
 from experiments import checks, sections
+from optimizers import groups as optimizer_groups
 
 DEVICES = ("auto", "cpu", "gpu")
 # Learning-rate schedules by name; training/schedules.py builds them.
@@ -73,6 +74,8 @@ class ExperimentConfig:
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
+# The flag (and flat-file key) of per-layer optimizers; it sets optimizer_config["map"].
+MAP_FLAG = "optimizer_map"
 
 
 def _schedule(value) -> str | None:
@@ -204,13 +207,42 @@ def _expand_schedule(values: dict, where) -> dict:
     return values
 
 
+def normalised_map(value, where):
+    """An optimizer map (`optimizers.groups`) in either spelling, normalised, or None (no
+    map: in a grid axis, the runs without one); ConfigError."""
+    if value is None:
+        return None
+    try:
+        return optimizer_groups.normalise(value)
+    except ValueError as error:
+        raise ConfigError(f"{where} {error}") from None
+
+
+def _with_map(checked: dict, hyperparameters: dict, axes: dict, where) -> dict:
+    """`checked` with the optimizer map among `hyperparameters` (one value) or `axes` (a
+    grid axis of maps) normalised; `where(key)` names the key's origin."""
+    if run_config.MAP_KEY in hyperparameters:
+        hyperparameters[run_config.MAP_KEY] = normalised_map(
+            hyperparameters[run_config.MAP_KEY], where(run_config.MAP_KEY))
+        if hyperparameters[run_config.MAP_KEY] is None:  # `map: null`: none
+            del hyperparameters[run_config.MAP_KEY]
+    if run_config.MAP_KEY in axes:
+        axes[run_config.MAP_KEY] = tuple(normalised_map(item, where(run_config.MAP_KEY))
+                                         for item in axes[run_config.MAP_KEY])
+    return {**checked, "optimizer_config": hyperparameters, "grid": axes}
+
+
 def check_values(values: dict, where) -> dict:
-    """Normalise and check `values`; `where(key)` names the key's origin in error messages."""
+    """Normalise and check `values`; `where(key)` names the key's origin in error messages.
+
+    `optimizer_map` (a flag, or a key of a flat file) becomes `optimizer_config["map"]`.
+    """
     values = _expand_schedule(_expand_lr_sweep(values, where), where)
+    optimizer_map = values.pop(MAP_FLAG, None)
     checked = {}
     for key, value in values.items():
         if key not in FIELDS:
-            valid = ", ".join(sorted([*FIELDS, "lr_sweep"]))
+            valid = ", ".join(sorted([*FIELDS, "lr_sweep", MAP_FLAG]))
             raise ConfigError(f"{where(key)}: unknown key; valid keys: {valid}")
         if key in GRID_FIELDS:
             checked[key] = _grid_items(key, value, where)
@@ -226,6 +258,10 @@ def check_values(values: dict, where) -> dict:
             checked[key] = {name: item for name, item in value.items() if name not in axes}
             if axes:
                 checked["grid"] = {**checked.get("grid", {}), **axes}
+    if optimizer_map is not None:
+        checked["optimizer_config"] = {**checked.get("optimizer_config", {}),
+                                       run_config.MAP_KEY: normalised_map(optimizer_map,
+                                                                          where(MAP_FLAG))}
     return checked
 
 
@@ -267,9 +303,7 @@ def sectioned_values(values: dict, path: str) -> dict:
 
     flat, hyperparameters, axes = sections.flatten(values, fail)
     checked = check_values(flat, lambda key: f"{path}: key {sections.dotted(key)!r}")
-    checked["optimizer_config"] = hyperparameters
-    checked["grid"] = axes
-    return checked
+    return _with_map(checked, hyperparameters, axes, lambda key: f"{path}: optimizer.{key}")
 
 
 def values_from_run(run_config: dict, source: str) -> dict:
@@ -278,7 +312,8 @@ def values_from_run(run_config: dict, source: str) -> dict:
     values = sections.run_values(run_config)
     hyperparameters = values.pop("optimizer_config", {})
     checked = check_values(values, lambda key: f"{source}: config key {key!r}")
-    return {**checked, "optimizer_config": hyperparameters}
+    checked = _with_map(checked, hyperparameters, {}, lambda key: f"{source}: optimizer.{key}")
+    return {key: value for key, value in checked.items() if key != "grid"}
 
 
 def resolve(file_values: dict, flag_values: dict) -> ExperimentConfig:

@@ -10,6 +10,8 @@ with `_bs<batch>` only when the experiment has several batch sizes,
 `_<name><value>` for every other hyperparameter that is a grid axis, and a
 short hash telling apart any remaining hyperparameters that differ from the
 optimizer's defaults (an experiment without grids keeps the names it always had).
+A run with per-layer optimizers has `_map-<group optimizers>` after the batch
+size (`adam_lr0.001_map-sgd-adam_<hash>_seed0`), the hash covering the whole map.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import itertools
 import json
 
 import optimizers
+from analysis.run_config import MAP_KEY
 from experiments.config import ConfigError, ExperimentConfig
+from optimizers import groups as optimizer_groups
 
 
 class Axis(tuple):
@@ -54,7 +58,7 @@ def chosen_hyperparameters(config: ExperimentConfig) -> dict:
     if config.learning_rate is not None:
         chosen.pop("learning_rate", None)
         chosen = {"learning_rate": Axis(_unique(config.learning_rate)), **chosen}
-    known = all_hyperparameter_names()
+    known = {*all_hyperparameter_names(), MAP_KEY}
     unknown = sorted(set(chosen) - known)
     if unknown:
         raise ConfigError(
@@ -82,15 +86,30 @@ def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
     """
     own = optimizers.hyperparameters(name)
     accepted = {key: value for key, value in chosen.items()
-                if key in own or key in COMMON_OPTIMIZER_ARGUMENTS}
+                if key in own or key in COMMON_OPTIMIZER_ARGUMENTS or key == MAP_KEY}
     axes = {key: value for key, value in accepted.items() if isinstance(value, Axis)}
     points = []
     for values in itertools.product(*axes.values()):
         setting = {**accepted, **dict(zip(axes, values, strict=True))}
+        groups = setting.pop(MAP_KEY, None)
         check_clipping(setting)
         optimizers.get(name, **setting)  # raises ValueError naming a bad value
+        if groups is not None:  # per-layer optimizers
+            setting[MAP_KEY] = resolved_map(groups)
         points.append({**own, **setting})
     return points
+
+
+def resolved_map(groups) -> dict:
+    """An optimizer map with every group's hyperparameters (`optimizers.groups.resolve`),
+    each checked as the default group's are; ValueError or ConfigError naming the group."""
+    resolved = optimizer_groups.resolve(groups)
+    for pattern, group in resolved.items():
+        try:
+            check_clipping(group)
+        except ConfigError as error:
+            raise ConfigError(f"optimizer map group {pattern!r}: {error}") from None
+    return resolved
 
 
 def check_clipping(setting: dict) -> None:
@@ -124,11 +143,14 @@ def run_folder_name(optimizer: str, hyperparameters: dict, seed: int, batch_size
     name = f"{optimizer}_lr{hyperparameters['learning_rate']:g}"
     if batch_size is not None:
         name += f"_bs{batch_size}"
+    if hyperparameters.get(MAP_KEY):  # the groups' optimizers; the hash below tells maps apart
+        name += "_map-" + "-".join(group["name"] for group in hyperparameters[MAP_KEY].values())
     for key in axes:
-        if key in hyperparameters:
+        if key in hyperparameters and key != MAP_KEY:
             name += f"_{key}{_text(hyperparameters[key])}"
     changed = {key: value for key, value in hyperparameters.items()
-               if key != "learning_rate" and key not in axes and defaults.get(key) != value}
+               if key != "learning_rate" and (key not in axes or key == MAP_KEY)
+               and defaults.get(key) != value}
     if changed:
         digest = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:6]
         name += f"_{digest}"

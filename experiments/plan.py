@@ -56,6 +56,9 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
     schedule = resolve_schedule(config)
     names = optimizer_names(config.optimizer)
     chosen = chosen_hyperparameters(config)
+    if schema.MAP_KEY in chosen and schedule["name"] == "plateau":
+        raise ConfigError("--lr_schedule plateau cannot be combined with --optimizer_map: it "
+                          "changes one learning rate; use a schedule every group follows")
     grids = {name: hyperparameter_grid(name, chosen) for name in names}
     axes = grid_axes(chosen)
     several_batch_sizes = len(config.batch_size) > 1

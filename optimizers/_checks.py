@@ -22,12 +22,16 @@ def _real(name, value, requirement):
 
 
 def learning_rate(value):
-    """A positive finite float, a `LearningRateSchedule` or a zero-argument callable."""
+    """A finite float >= 0, a `LearningRateSchedule` or a zero-argument callable.
+
+    0 is accepted, as Keras accepts it: every update is multiplied by the rate, so
+    the variables do not move (a frozen group of a per-layer optimizer map).
+    """
     if isinstance(value, schedules.LearningRateSchedule) or callable(value):
         return value
-    requirement = "a positive finite float, a LearningRateSchedule or a callable"
+    requirement = "a finite float >= 0, a LearningRateSchedule or a callable"
     number = _real("learning_rate", value, requirement)
-    if not 0.0 < number < math.inf:
+    if not 0.0 <= number < math.inf:
         _fail("learning_rate", value, requirement)
     return number
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import data
 import models
 from training.checkpoint import checkpoint_bytes
-from training.runner import load_arrays
+from training.optimizer_map import check_optimizer_maps
+from training.runner import build_model, load_arrays
 
 
 def preflight(specs: list[dict], folder: Path) -> None:
@@ -26,6 +27,7 @@ def preflight(specs: list[dict], folder: Path) -> None:
         if problem["subset"] is not None and problem["subset"] > len(arrays["y_train"]):
             raise ValueError(f"--subset {problem['subset']} is larger than the "
                              f"{len(arrays['y_train'])} training images")
+    check_optimizer_maps(specs, build_model)
     kinds = {(spec["config"]["model"]["name"], spec["config"]["problem"]["dataset"])
              for spec in specs}
     needed = max((checkpoint_space(*kind) for kind in kinds), default=0)

@@ -46,6 +46,7 @@ from training.checkpoint import (
 from training.divergence import DivergenceRule
 from training.environment import describe_environment, select_device
 from training.evaluation_weights import AveragedWeights, evaluated_at_averaged_weights
+from training.optimizer_map import with_optimizer_map
 from training.pipeline import steps_per_epoch, training_batches
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
 from training.tensorboard import tensorboard_callback, write_test_scores
@@ -111,16 +112,26 @@ def batch_size_for(config: dict, examples: int) -> int:
     return examples if batch_size == "full" else batch_size
 
 
-def build_compiled_model(config: dict, learning_rate):
-    """The run's model, compiled with its optimizer; `learning_rate` a float or a schedule."""
+def build_model(config: dict):
+    """The run's model (uncompiled), as its model section and data set describe it."""
     model_config = config["model"]
     info = data.get_dataset_info(config["problem"]["dataset"])
-    model = models.build_model(model_config["name"], info.image_shape, info.num_classes,
-                               model_config["init"], dropout=model_config["dropout"],
-                               batch_norm=model_config["batch_norm"], l2=model_config["l2"])
+    return models.build_model(model_config["name"], info.image_shape, info.num_classes,
+                              model_config["init"], dropout=model_config["dropout"],
+                              batch_norm=model_config["batch_norm"], l2=model_config["l2"])
+
+
+def build_compiled_model(config: dict, learning_rate, steps_per_epoch: int = 1):
+    """The run's model, compiled with its optimizer; `learning_rate` a float or a schedule.
+
+    With an optimizer map (`training.optimizer_map`), its groups follow the run's
+    schedule over `steps_per_epoch`; ValueError for a map that does not fit the model.
+    """
+    model = build_model(config)
     hyperparameters = {**run_config.hyperparameters(config), "learning_rate": learning_rate}
+    optimizer = optimizers.get(run_config.optimizer_name(config), **hyperparameters)
     model.compile(
-        optimizer=optimizers.get(run_config.optimizer_name(config), **hyperparameters),
+        optimizer=with_optimizer_map(config, optimizer, model, steps_per_epoch),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         jit_compile=False,  # XLA is several times slower for these networks on a CPU
@@ -191,7 +202,7 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
     steps = steps_per_epoch(len(x_train), batch_size)
     learning_rate = build_learning_rate(config["schedule"],
                                         config["optimizer"]["learning_rate"], steps)
-    model = build_compiled_model(config, learning_rate)
+    model = build_compiled_model(config, learning_rate, steps)
     stateful = stateful_callbacks(config)
     early_stop = next((callback for callback in stateful if isinstance(callback, EarlyStop)), None)
     sizes = {**arrays["source"], "train_examples": len(x_train),

@@ -154,7 +154,7 @@ def test_get_unknown_hyperparameter_names_the_valid_ones():
 
 def test_package_imports_only_keras_and_the_standard_library():
     allowed = {"keras", "inspect", "math", "numbers", "functools", "importlib", "dataclasses"}
-    allowed |= {"__future__", "sys", "re"}  # re: Muon's exclude_layers patterns, as in Keras
+    allowed |= {"__future__", "sys", "re"}  # re: Muon's exclude_layers and optimizer maps
     for path in Path(optimizers.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):

@@ -8,7 +8,7 @@ import optimizers
 
 # For each hyperparameter, values that must be refused.
 INVALID = {
-    "learning_rate": [0.0, -0.1, float("nan"), float("inf"), "0.1", True, None],
+    "learning_rate": [-0.1, -0.0 - 1e-300, float("nan"), float("inf"), "0.1", True, None],
     # 1 - 1e-9 rounds to 1.0 in float32.
     "momentum": [-0.1, 1.0, 1.5, 1 - 1e-9, "0.9", None],
     "nesterov": ["true", 1, None],
@@ -80,8 +80,8 @@ def test_adamw_needs_a_weight_decay():
 def test_message_says_what_is_allowed():
     with pytest.raises(ValueError, match=re.escape("`beta_1` must be a float in [0, 1), at most")):
         optimizers.Adam(beta_1=1.0)
-    with pytest.raises(ValueError, match="`learning_rate` must be a positive finite float"):
-        optimizers.SGD(learning_rate=0)
+    with pytest.raises(ValueError, match=re.escape("`learning_rate` must be a finite float >= 0")):
+        optimizers.SGD(learning_rate=-0.1)
 
 
 def test_boundary_and_integer_values_are_accepted():
