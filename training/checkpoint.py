@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import keras
@@ -87,7 +88,7 @@ def restore_checkpoint(model, folder: Path, callbacks=()) -> int:
     with open(folder / STATE, encoding="utf-8") as stream:
         state = json.load(stream)
     model.optimizer.build(model.trainable_variables)
-    model.load_weights(folder / WEIGHTS)
+    load_weights_strictly(model, folder)
     generators = _seed_generators(model)
     if len(generators) != len(state["seed_generators"]):
         raise ValueError(f"{folder}: checkpoint does not match the model's random generators")
@@ -100,6 +101,27 @@ def restore_checkpoint(model, folder: Path, callbacks=()) -> int:
             arrays = [saved[f"arr_{index}"] for index in range(len(saved.files))]
         callback.set_state(state["callbacks"][callback.key], arrays)
     return int(state["epoch"])
+
+
+def load_weights_strictly(model, folder: Path) -> None:
+    """`model.load_weights` of the checkpoint, with Keras's skip warnings made errors.
+
+    Keras only warns when a checkpoint's optimizer holds another number of
+    variables than the optimizer it is loaded into ("Skipping variable loading
+    for optimizer ...") or when some objects cannot be loaded, and trains on with
+    fresh state: a resumed run would silently differ from an uninterrupted one.
+    Raises ValueError naming the folder instead.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.load_weights(folder / WEIGHTS)
+    for warning in caught:
+        text = str(warning.message)
+        if "Skipping variable loading" in text or "could not be loaded" in text:
+            raise ValueError(f"{folder}: the checkpoint does not fit this run's model and "
+                             f"optimizer ({text.splitlines()[0].strip()})")
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
 
 
 def remove_checkpoints(run_folder: Path) -> None:

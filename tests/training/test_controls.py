@@ -133,3 +133,21 @@ def test_full_batch_and_single_example_steps(tiny_mnist, tmp_path, batch_size,
     assert int(model.optimizer.iterations.numpy()) == 2 * updates_per_epoch
     assert history["history"]["step"] == [updates_per_epoch, 2 * updates_per_epoch]
     assert all(math.isfinite(value) for value in history["history"]["loss"])
+
+
+def test_a_checkpoint_whose_optimizer_state_does_not_fit_is_refused(tiny_mnist, tmp_path):
+    from training.checkpoint import latest_checkpoint, restore_checkpoint
+    from training.runner import build_compiled_model
+
+    # Keras only warns and goes on with fresh optimizer state; a resumed run would differ.
+    history = train(tiny_mnist, tmp_path, "--optimizer", "adam", "--epochs", "1",
+                    "--keep_checkpoints")
+    (path,) = (tmp_path / "exp").glob("*/history.json")
+    config = history["config"]
+    sgd = {**config, "optimizer": {"name": "sgd", "learning_rate": 0.01}}
+    model = build_compiled_model(sgd, 0.01)  # SGD holds fewer variables than Adam
+    with pytest.raises(ValueError, match="does not fit this run's model and optimizer"):
+        restore_checkpoint(model, latest_checkpoint(path.parent)[1])
+    same = build_compiled_model(config, config["optimizer"]["learning_rate"])
+    restore_checkpoint(same, latest_checkpoint(path.parent)[1])
+    assert int(same.optimizer.iterations.numpy()) == history["history"]["step"][-1]
