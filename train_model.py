@@ -118,7 +118,8 @@ def build_parser() -> Parser:
         spellings = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
         group.add_argument(*spellings, dest=name, help=help, **kwargs)
 
-    add("optimizer", "name, comma list, or 'all' (the seven of the mission); default adam",
+    add("optimizer", "name, comma list, 'all' (the seven of the mission) or 'registered' (every "
+        "registered optimizer); default adam",
         type=comma_list, metavar="NAMES")
     add("optimizer_map", "per-layer optimizers: comma list of PATTERN=NAME or "
         "PATTERN=NAME(KEY=VALUE,...), patterns being regexes over variable paths such as "

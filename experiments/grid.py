@@ -35,15 +35,22 @@ COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_c
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
+# Names that stand for several optimizers: "all" the seven of the mission,
+# "registered" every optimizer of the registry (optimizers/records.py).
+OPTIMIZER_GROUPS = {"all": optimizers.MISSION, "registered": optimizers.REGISTERED}
+
+
 def optimizer_names(requested: tuple[str, ...]) -> list[str]:
-    """Expand 'all' and drop repeats, keeping the order given."""
+    """Expand 'all' and 'registered' (`OPTIMIZER_GROUPS`) and drop repeats, keeping the
+    order given."""
     names = []
     for name in requested:
-        for expanded in optimizers.MISSION if name == "all" else (name,):
-            if expanded not in optimizers.OPTIMIZERS:
+        for expanded in OPTIMIZER_GROUPS.get(name, (name,)):
+            if expanded not in optimizers.REGISTERED:
                 raise ConfigError(
                     f"unknown optimizer {expanded!r}; choose from: "
-                    f"{', '.join(optimizers.OPTIMIZERS)}, or all"
+                    f"{', '.join(optimizers.REGISTERED)}, all (the seven of the mission) "
+                    "or registered (every one)"
                 )
             if expanded not in names:
                 names.append(expanded)

@@ -241,7 +241,7 @@ def test_landscape_default_output_and_one_learning_rate_for_all(tmp_path, capsys
         (["--landscape", "beale", "--start=1e300,1"], ["--start '1e300,1' is too far out"]),
         (["--landscape", "beale", "--steps", "0"], ["--steps 0 is not a whole number"]),
         (["--landscape", "beale", "--learning_rate", "-1"], ["--learning_rate -1 is not a pos"]),
-        (["--landscape", "beale", "--optimizer", "lion"], ["unknown optimizer 'lion'", "nadam"]),
+        (["--landscape", "beale", "--optimizer", "adamm"], ["unknown optimizer 'adamm'", "nadam"]),
         (["--landscape", "beale", "--table"], ["--landscape draws no results: --table"]),
         (["--steps", "10"], ["--steps applies only with --landscape"]),
         (["--landscape", "beale", "--second_order", "bfgs"], ["'bfgs'", "newton, lbfgs"]),

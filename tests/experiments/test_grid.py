@@ -55,6 +55,17 @@ def test_a_yaml_grid_plans_every_combination_once(tiny_mnist, tmp_path, text):
     assert json.loads(json.dumps(specs)) == specs
 
 
+def test_registered_selects_every_registered_optimizer_and_all_the_seven(tiny_mnist, tmp_path):
+    import optimizers
+
+    every = plan(tiny_mnist, tmp_path, "--optimizer", "registered").specs
+    names = [spec["config"]["optimizer"]["name"] for spec in every]
+    assert names == list(optimizers.REGISTERED) and len(names) == 16
+    mission = plan(tiny_mnist, tmp_path, "--optimizer", "all").specs
+    assert [spec["config"]["optimizer"]["name"] for spec in mission] == [
+        "sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw", "nadam"]
+
+
 def test_a_list_in_a_section_is_a_value_not_an_axis(tiny_mnist, tmp_path):
     text = ("optimizer: {name: adam, learning_rate: 0.01, beta_1: 0.8}\n"
             "grid: {optimizer: {beta_2: [0.99, 0.999]}}\nmodel: {name: mlp}\n")
