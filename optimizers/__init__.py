@@ -7,52 +7,33 @@
 
 Every class is a `keras.optimizers.Optimizer` registered for `.keras`
 saving; hyperparameter names and defaults are those of the Keras built-in
-with the same algorithm. This package imports nothing else of the toolkit.
+with the same algorithm. The facts about each optimizer other than its
+update rule live in one `Record` each (optimizers/records.py); everything
+here derives from them.
+
+Importing this package imports neither Keras nor TensorFlow: the classes
+(`optimizers.Adam`, `optimizers.OPTIMIZERS`) are imported on first use, so
+that `import optimizers.records` stays light for plotting. This package
+imports nothing else of the toolkit.
 """
 
+import functools
 import inspect
 
-import keras
-
-from .adadelta import AdaDelta
-from .adagrad import AdaGrad
-from .adam import Adam
-from .adamw import AdamW
-from .momentum import Momentum, Nesterov
-from .nadam import Nadam
-from .rmsprop import RMSProp
-from .sgd import SGD
+from .records import MISSION, RECORDS, REGISTERED, Record, load_class, record
 
 __all__ = [
+    "BASE_ARGUMENTS",
     "MISSION",
     "OPTIMIZERS",
-    "AdaDelta",
-    "AdaGrad",
-    "Adam",
-    "AdamW",
-    "Momentum",
-    "Nadam",
-    "Nesterov",
-    "RMSProp",
-    "SGD",
+    "RECORDS",
+    "REGISTERED",
+    "Record",
+    "builtin",
     "get",
     "hyperparameters",
+    *(entry.class_name for entry in RECORDS),
 ]
-
-OPTIMIZERS: dict[str, type[keras.optimizers.Optimizer]] = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "nesterov": Nesterov,
-    "adagrad": AdaGrad,
-    "adadelta": AdaDelta,
-    "rmsprop": RMSProp,
-    "adam": Adam,
-    "adamw": AdamW,
-    "nadam": Nadam,
-}
-
-# The seven optimizers run by `train_model.py --optimizer all`.
-MISSION = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw", "nadam")
 
 # Keyword arguments every optimizer passes on to `keras.optimizers.Optimizer`;
 # `get` accepts them, `hyperparameters` leaves them out.
@@ -69,10 +50,27 @@ BASE_ARGUMENTS = (
 )
 
 
+@functools.cache
+def _registry():
+    return {entry.name: load_class(entry) for entry in RECORDS}
+
+
+def __getattr__(attribute):
+    # Lazy: `OPTIMIZERS` (name -> class, registry order) and the classes by name.
+    if attribute == "OPTIMIZERS":
+        return dict(_registry())
+    for entry in RECORDS:
+        if entry.class_name == attribute:
+            return load_class(entry)
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
+
 def _optimizer_class(name):
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose from: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name]
+    return _registry()[record(name).name]
 
 
 def hyperparameters(name: str) -> dict[str, object]:
@@ -80,7 +78,8 @@ def hyperparameters(name: str) -> dict[str, object]:
 
     These are what a command line or YAML file may set; the base arguments
     (`BASE_ARGUMENTS`) are left out. `weight_decay` is included: every
-    optimizer takes it (default None, AdamW 0.004).
+    optimizer takes it (default None, AdamW 0.004). Raises `ValueError` for
+    an unknown name, naming the valid ones.
     """
     parameters = inspect.signature(_optimizer_class(name).__init__).parameters.values()
     return {
@@ -90,7 +89,7 @@ def hyperparameters(name: str) -> dict[str, object]:
     }
 
 
-def get(name: str, /, **values: object) -> keras.optimizers.Optimizer:
+def get(name: str, /, **values: object):
     """A new optimizer `name` with the hyperparameter `values` given, the rest at defaults.
 
     Raises `ValueError` for an unknown name or hyperparameter, naming the
@@ -104,4 +103,18 @@ def get(name: str, /, **values: object) -> keras.optimizers.Optimizer:
             f"{name!r}; choose from: {', '.join(own)} "
             f"(or the Keras base arguments: {', '.join(BASE_ARGUMENTS)})"
         )
-    return OPTIMIZERS[name](**values)
+    return _optimizer_class(name)(**values)
+
+
+def builtin(name: str, /, **values: object):
+    """The Keras built-in equal to optimizer `name`, with the record's arguments and `values`.
+
+    `builtin("momentum")` is `keras.optimizers.SGD(momentum=0.9)`. Raises
+    `ValueError` for an unknown name or one whose record names no built-in.
+    """
+    entry = record(name)
+    if entry.keras_builtin is None:
+        raise ValueError(f"optimizer {name!r} has no Keras built-in")
+    import keras
+
+    return getattr(keras.optimizers, entry.keras_builtin)(**{**entry.keras_arguments, **values})

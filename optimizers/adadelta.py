@@ -4,19 +4,21 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class AdaDelta(keras.optimizers.Optimizer):
+class AdaDelta(Optimizer):
     """AdaDelta (Zeiler, 2012).
 
     Update rule, in the names of `update_step` (two running averages per
-    variable, both starting at zero)::
+    variable, both starting at zero, named as Keras's slots: `accumulated_grad`
+    of squared gradients, `accumulated_delta_var` of squared steps)::
 
-        average_squared_gradient = rho * average_squared_gradient + (1 - rho) * gradient ** 2
-        delta = -sqrt(average_squared_delta + epsilon) * gradient
-                / sqrt(average_squared_gradient + epsilon)
-        average_squared_delta = rho * average_squared_delta + (1 - rho) * delta ** 2
+        accumulated_grad = rho * accumulated_grad + (1 - rho) * gradient ** 2
+        delta = -sqrt(accumulated_delta_var + epsilon) * gradient
+                / sqrt(accumulated_grad + epsilon)
+        accumulated_delta_var = rho * accumulated_delta_var + (1 - rho) * delta ** 2
         variable = variable + learning_rate * delta
 
     Epsilon sits inside both square roots; in the numerator it is what lets
@@ -55,34 +57,22 @@ class AdaDelta(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._average_squared_gradients = []
-        self._average_squared_deltas = []
-        for variable in variables:
-            self._average_squared_gradients.append(
-                self.add_variable_from_reference(variable, name="average_squared_gradient")
-            )
-            self._average_squared_deltas.append(
-                self.add_variable_from_reference(variable, name="average_squared_delta")
-            )
-
-    def _running_average(self, average, value):
-        """`rho * average + (1 - rho) * value`, stored into `average`."""
-        self.assign(
-            average, ops.add(ops.multiply(self.rho, average), ops.multiply(1 - self.rho, value))
+        self._accumulated_grads, self._accumulated_delta_vars = self.add_optimizer_variables(
+            variables, ["accumulated_grad", "accumulated_delta_var"]
         )
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
         gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
         index = self._get_variable_index(variable)
-        average_squared_gradient = self._average_squared_gradients[index]
-        average_squared_delta = self._average_squared_deltas[index]
+        accumulated_grad = self._accumulated_grads[index]
+        accumulated_delta_var = self._accumulated_delta_vars[index]
 
-        self._running_average(average_squared_gradient, ops.square(gradient))
-        numerator = ops.multiply(ops.sqrt(ops.add(average_squared_delta, self.epsilon)), gradient)
-        denominator = ops.sqrt(ops.add(average_squared_gradient, self.epsilon))
+        self._running_average(accumulated_grad, ops.square(gradient), self.rho)
+        numerator = ops.multiply(ops.sqrt(ops.add(accumulated_delta_var, self.epsilon)), gradient)
+        denominator = ops.sqrt(ops.add(accumulated_grad, self.epsilon))
         delta = ops.negative(ops.divide(numerator, denominator))
-        self._running_average(average_squared_delta, ops.square(delta))
+        self._running_average(accumulated_delta_var, ops.square(delta), self.rho)
         self.assign_add(variable, ops.multiply(learning_rate, delta))
 
     def get_config(self):

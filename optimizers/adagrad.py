@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 
 def _filled(value):
@@ -17,7 +18,7 @@ def _filled(value):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class AdaGrad(keras.optimizers.Optimizer):
+class AdaGrad(Optimizer):
     """Adagrad (Duchi, Hazan and Singer, 2011).
 
     Update rule, in the names of `update_step` (one `accumulator` per
@@ -73,10 +74,7 @@ class AdaGrad(keras.optimizers.Optimizer):
             return
         super().build(variables)
         initializer = _filled(self.initial_accumulator_value)
-        self._accumulators = [
-            self.add_variable_from_reference(variable, "accumulator", initializer)
-            for variable in variables
-        ]
+        self._accumulators = self.add_optimizer_variables(variables, "accumulator", initializer)
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)

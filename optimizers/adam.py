@@ -1,75 +1,30 @@
 """Adam (and AMSGrad): steps from bias-corrected first and second moments.
 
-The state and the step live in two functions, `add_moments` and `adam_step`,
-which `AdamW` (optimizers/adamw.py) shares; both classes stay direct
-subclasses of `keras.optimizers.Optimizer`.
+`AdamW` (optimizers/adamw.py) extends this class, as Keras's AdamW extends
+its Adam: the update rule is this one, the decay is the base class's.
 """
 
 import keras
 from keras import ops
 
 from . import _checks, _sparse
-
-
-def add_moments(optimizer, variables):
-    """Create the per-variable state of Adam on `optimizer`, all zeros."""
-    optimizer._momentums = []
-    optimizer._velocities = []
-    for variable in variables:
-        optimizer._momentums.append(optimizer.add_variable_from_reference(variable, "momentum"))
-        optimizer._velocities.append(optimizer.add_variable_from_reference(variable, "velocity"))
-    optimizer._velocity_maxima = []
-    if optimizer.amsgrad:
-        optimizer._velocity_maxima = [
-            optimizer.add_variable_from_reference(variable, "velocity_maximum")
-            for variable in variables
-        ]
-
-
-def adam_step(optimizer, gradient, variable, learning_rate):
-    """One Adam step on `variable`, as written in the docstring of `Adam`."""
-    dtype = variable.dtype
-    learning_rate = ops.cast(learning_rate, dtype)
-    gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
-    step = ops.cast(optimizer.iterations + 1, dtype)
-    beta_1_power = ops.power(ops.convert_to_tensor(optimizer.beta_1, dtype=dtype), step)
-    beta_2_power = ops.power(ops.convert_to_tensor(optimizer.beta_2, dtype=dtype), step)
-    index = optimizer._get_variable_index(variable)
-    momentum = optimizer._momentums[index]
-    velocity = optimizer._velocities[index]
-
-    alpha = ops.divide(
-        ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
-        ops.subtract(1, beta_1_power),
-    )
-    # m + (g - m) * (1 - beta) equals beta * m + (1 - beta) * g; this order matches Keras.
-    optimizer.assign_add(
-        momentum, ops.multiply(ops.subtract(gradient, momentum), 1 - optimizer.beta_1)
-    )
-    optimizer.assign_add(
-        velocity, ops.multiply(ops.subtract(ops.square(gradient), velocity), 1 - optimizer.beta_2)
-    )
-    if optimizer.amsgrad:
-        velocity_maximum = optimizer._velocity_maxima[index]
-        optimizer.assign(velocity_maximum, ops.maximum(velocity_maximum, velocity))
-        velocity = velocity_maximum
-    denominator = ops.add(ops.sqrt(velocity), optimizer.epsilon)
-    optimizer.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Adam(keras.optimizers.Optimizer):
+class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015), optionally AMSGrad (Reddi et al., 2018).
 
-    Update rule at step `t = iterations + 1`, in the names of `adam_step`
-    (`momentum` and `velocity` per variable, starting at zero)::
+    Update rule at step `t = iterations + 1`, in the names of `update_step`,
+    which are Keras's slot names (`momentum` and `velocity` per variable,
+    and `velocity_hat` with `amsgrad`, all starting at zero)::
 
         alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         momentum = beta_1 * momentum + (1 - beta_1) * gradient
         velocity = beta_2 * velocity + (1 - beta_2) * gradient ** 2
-        velocity_maximum = max(velocity_maximum, velocity)     # amsgrad only
+        velocity_hat = max(velocity_hat, velocity)             # amsgrad only
         variable = variable - alpha * momentum / (sqrt(velocity) + epsilon)
-                      # amsgrad: velocity_maximum in place of velocity
+                      # amsgrad: velocity_hat in place of velocity
 
     Epsilon is added outside the root of the *uncorrected* velocity (the
     "epsilon hat" of the paper's Section 2). Equal, bit for bit, to
@@ -122,10 +77,36 @@ class Adam(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        add_moments(self, variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"]
+        )
+        self._velocity_hats = []
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
 
     def update_step(self, gradient, variable, learning_rate):
-        adam_step(self, gradient, variable, learning_rate)
+        dtype = variable.dtype
+        learning_rate = ops.cast(learning_rate, dtype)
+        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        step = ops.cast(self.iterations + 1, dtype)
+        beta_1_power = ops.power(ops.convert_to_tensor(self.beta_1, dtype=dtype), step)
+        beta_2_power = ops.power(ops.convert_to_tensor(self.beta_2, dtype=dtype), step)
+        index = self._get_variable_index(variable)
+        momentum = self._momentums[index]
+        velocity = self._velocities[index]
+
+        alpha = ops.divide(
+            ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
+            ops.subtract(1, beta_1_power),
+        )
+        self._update_moment(momentum, gradient, 1 - self.beta_1)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2)
+        if self.amsgrad:
+            velocity_hat = self._velocity_hats[index]
+            self.assign(velocity_hat, ops.maximum(velocity_hat, velocity))
+            velocity = velocity_hat
+        denominator = ops.add(ops.sqrt(velocity), self.epsilon)
+        self.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
 
     def get_config(self):
         config = super().get_config()

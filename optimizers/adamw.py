@@ -3,15 +3,16 @@
 import keras
 
 from . import _checks
-from .adam import adam_step, add_moments
+from .adam import Adam
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class AdamW(keras.optimizers.Optimizer):
+class AdamW(Adam):
     """AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay.
 
-    Update rule at step `t = iterations + 1`, in the names of
-    `optimizers.adam.adam_step`, which this class shares with `Adam`::
+    `Adam` with a weight decay that must be a number (default 0.004), as
+    Keras's `AdamW(Adam)`. Update rule at step `t = iterations + 1`, in the
+    names of `Adam.update_step`::
 
         variable = variable - variable * weight_decay * learning_rate  # base class
         alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
@@ -35,7 +36,7 @@ class AdamW(keras.optimizers.Optimizer):
         learning_rate: positive float, `LearningRateSchedule` or callable.
             Defaults to 0.001.
         weight_decay: float >= 0, decoupled decay per unit learning rate.
-            Defaults to 0.004.
+            Defaults to 0.004. None is refused (use `Adam`).
         beta_1: float in [0, 1). Defaults to 0.9.
         beta_2: float in [0, 1). Defaults to 0.999.
         epsilon: float >= 0. Defaults to 1e-7.
@@ -54,27 +55,11 @@ class AdamW(keras.optimizers.Optimizer):
         **kwargs,
     ):
         super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
             weight_decay=_checks.non_negative("weight_decay", weight_decay),
             **kwargs,
         )
-        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
-        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
-        self.epsilon = _checks.non_negative("epsilon", epsilon)
-        self.amsgrad = _checks.flag("amsgrad", amsgrad)
-
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        add_moments(self, variables)
-
-    def update_step(self, gradient, variable, learning_rate):
-        adam_step(self, gradient, variable, learning_rate)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad
-        )
-        return config

@@ -4,18 +4,19 @@ import keras
 from keras import ops
 
 from . import _checks
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Momentum(keras.optimizers.Optimizer):
+class Momentum(Optimizer):
     """Gradient descent with heavy-ball (or Nesterov) momentum.
 
-    Update rule, in the names of `update_step` (one `velocity` per variable,
-    starting at zero)::
+    Update rule, in the names of `update_step` (one buffer `m` per variable,
+    starting at zero; its slot is named "momentum", as in Keras's SGD)::
 
-        velocity = velocity * momentum - gradient * learning_rate
-        variable = variable + velocity                       # nesterov=False
-        variable = variable + velocity * momentum - gradient * learning_rate
+        m = m * momentum - gradient * learning_rate
+        variable = variable + m                              # nesterov=False
+        variable = variable + m * momentum - gradient * learning_rate
                                                              # nesterov=True
 
     There is no epsilon. Equal, bit for bit, to
@@ -26,8 +27,8 @@ class Momentum(keras.optimizers.Optimizer):
     an unscaled buffer `buf = momentum * buf + gradient` and steps
     `variable -= learning_rate * buf` (Nesterov:
     `variable -= learning_rate * (gradient + momentum * buf)`). With a
-    constant learning rate `velocity == -learning_rate * buf` and the
-    trajectories agree; when the rate changes, Keras's velocity keeps the old
+    constant learning rate `m == -learning_rate * buf` and the
+    trajectories agree; when the rate changes, Keras's buffer keeps the old
     rates of past steps, PyTorch's rescales the whole history at once.
     Keras's `weight_decay` is decoupled (applied to `variable` before the
     step); PyTorch's is L2 and flows through the momentum buffer.
@@ -56,23 +57,19 @@ class Momentum(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._velocities = [
-            self.add_variable_from_reference(variable, name="velocity") for variable in variables
-        ]
+        self._momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
         gradient = ops.cast(gradient, variable.dtype)
         momentum = ops.convert_to_tensor(self.momentum, dtype=variable.dtype)
-        velocity = self._velocities[self._get_variable_index(variable)]
+        m = self._momentums[self._get_variable_index(variable)]
         scaled_gradient = ops.multiply(gradient, learning_rate)
-        self.assign(velocity, ops.subtract(ops.multiply(velocity, momentum), scaled_gradient))
+        self.assign(m, ops.subtract(ops.multiply(m, momentum), scaled_gradient))
         if self.nesterov:
-            self.assign_add(
-                variable, ops.subtract(ops.multiply(velocity, momentum), scaled_gradient)
-            )
+            self.assign_add(variable, ops.subtract(ops.multiply(m, momentum), scaled_gradient))
         else:
-            self.assign_add(variable, velocity)
+            self.assign_add(variable, m)
 
     def get_config(self):
         config = super().get_config()

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 # Base of the momentum warm-up: mu_t = beta_1 * (1 - 0.5 * SCHEDULE_DECAY ** t).
 SCHEDULE_DECAY = 0.96
@@ -15,21 +16,22 @@ def _constant(value, dtype):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Nadam(keras.optimizers.Optimizer):
+class Nadam(Optimizer):
     """Nadam (Dozat, 2016): Nesterov-accelerated Adam.
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
-    (`momentum`, `velocity` per variable start at zero; `momentum_product`,
-    one scalar, starts at one and is advanced once per step, before any
+    (`momentum`, `velocity` per variable start at zero, as Keras names them;
+    `u_product`, one scalar, Keras's name for the product of the momentum
+    schedule, starts at one and is advanced once per step, before any
     variable, in `_backend_update_step`)::
 
         mu_t = beta_1 * (1 - 0.5 * 0.96 ** t)              # the momentum schedule
         mu_next = beta_1 * (1 - 0.5 * 0.96 ** (t + 1))
-        momentum_product = momentum_product * mu_t         # mu_1 * ... * mu_t
+        u_product = u_product * mu_t                       # mu_1 * ... * mu_t
         momentum = beta_1 * momentum + (1 - beta_1) * gradient
         velocity = beta_2 * velocity + (1 - beta_2) * gradient ** 2
-        momentum_hat = mu_next * momentum / (1 - momentum_product * mu_next)
-                       + (1 - mu_t) * gradient / (1 - momentum_product)
+        momentum_hat = mu_next * momentum / (1 - u_product * mu_next)
+                       + (1 - mu_t) * gradient / (1 - u_product)
         velocity_hat = velocity / (1 - beta_2 ** t)
         variable = variable - learning_rate * momentum_hat / (sqrt(velocity_hat) + epsilon)
 
@@ -79,14 +81,12 @@ class Nadam(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self._momentums = []
-        self._velocities = []
-        for variable in variables:
-            self._momentums.append(self.add_variable_from_reference(variable, "momentum"))
-            self._velocities.append(self.add_variable_from_reference(variable, "velocity"))
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"]
+        )
         dtype = variables[0].dtype if variables else keras.config.floatx()
-        self._momentum_product = self.add_variable(
-            shape=(), initializer="ones", dtype=dtype, name="momentum_product"
+        self._u_product = self.add_variable(
+            shape=(), initializer="ones", dtype=dtype, name="u_product"
         )
 
     def _momentum_schedule(self, step, dtype):
@@ -99,12 +99,12 @@ class Nadam(keras.optimizers.Optimizer):
     def _backend_update_step(self, gradients, variables, learning_rate):
         # Keras calls this hook once per real update (gradient accumulation
         # included), before the per-variable `update_step`s.
-        dtype = self._momentum_product.dtype
+        dtype = self._u_product.dtype
         decay = ops.power(_constant(SCHEDULE_DECAY, dtype), ops.cast(self.iterations + 1, dtype))
         # (product * beta_1) * (1 - 0.5 * decay): Keras's association, kept for parity.
-        product = ops.multiply(self._momentum_product, self.beta_1)
+        product = ops.multiply(self._u_product, self.beta_1)
         self.assign(
-            self._momentum_product,
+            self._u_product,
             ops.multiply(product, ops.subtract(1.0, ops.multiply(0.5, decay))),
         )
         super()._backend_update_step(gradients, variables, learning_rate)
@@ -115,25 +115,20 @@ class Nadam(keras.optimizers.Optimizer):
         gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
         mu_t = self._momentum_schedule(ops.cast(self.iterations + 1, dtype), dtype)
         mu_next = self._momentum_schedule(ops.cast(self.iterations + 2, dtype), dtype)
-        momentum_product = ops.cast(self._momentum_product, dtype)
-        momentum_product_next = ops.multiply(momentum_product, mu_next)
+        u_product = ops.cast(self._u_product, dtype)
+        u_product_next = ops.multiply(u_product, mu_next)
         beta_1 = _constant(self.beta_1, dtype)
         beta_2 = _constant(self.beta_2, dtype)
         index = self._get_variable_index(variable)
         momentum = self._momentums[index]
         velocity = self._velocities[index]
 
-        # m + (g - m) * (1 - beta) equals beta * m + (1 - beta) * g; this order matches Keras.
-        momentum_change = ops.subtract(gradient, momentum)
-        self.assign_add(momentum, ops.multiply(momentum_change, ops.subtract(1.0, beta_1)))
-        velocity_change = ops.subtract(ops.square(gradient), velocity)
-        self.assign_add(velocity, ops.multiply(velocity_change, ops.subtract(1.0, beta_2)))
+        self._update_moment(momentum, gradient, ops.subtract(1.0, beta_1))
+        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2))
 
-        look_ahead = ops.divide(
-            ops.multiply(mu_next, momentum), ops.subtract(1.0, momentum_product_next)
-        )
+        look_ahead = ops.divide(ops.multiply(mu_next, momentum), ops.subtract(1.0, u_product_next))
         current = ops.divide(
-            ops.multiply(ops.subtract(1.0, mu_t), gradient), ops.subtract(1.0, momentum_product)
+            ops.multiply(ops.subtract(1.0, mu_t), gradient), ops.subtract(1.0, u_product)
         )
         momentum_hat = ops.add(look_ahead, current)
         beta_2_power = ops.power(beta_2, ops.cast(self.iterations + 1, dtype))

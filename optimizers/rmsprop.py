@@ -4,23 +4,25 @@ import keras
 from keras import ops
 
 from . import _checks, _sparse
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class RMSProp(keras.optimizers.Optimizer):
+class RMSProp(Optimizer):
     """RMSProp (Hinton, 2012), optionally centered and with momentum.
 
-    Update rule, in the names of `update_step` (state per variable starts at
-    zero; `average_gradient` exists only when `centered`, `velocity` only
-    when `momentum > 0`)::
+    Update rule, in the names of `update_step`, which are Keras's slot names
+    (state per variable starts at zero: `velocity` is the running average of
+    squared gradients, `average_gradient` exists only when `centered`, the
+    momentum buffer `m` (slot "momentum") only when `momentum > 0`)::
 
-        average_squared_gradient = rho * average_squared_gradient + (1 - rho) * gradient ** 2
-        average_gradient = rho * average_gradient + (1 - rho) * gradient       # centered
-        denominator = average_squared_gradient + epsilon                       # not centered
-        denominator = average_squared_gradient - average_gradient ** 2 + epsilon  # centered
+        velocity = rho * velocity + (1 - rho) * gradient ** 2
+        average_gradient = rho * average_gradient + (1 - rho) * gradient  # centered
+        denominator = velocity + epsilon                                  # not centered
+        denominator = velocity - average_gradient ** 2 + epsilon          # centered
         increment = learning_rate * gradient / sqrt(denominator)
-        velocity = momentum * velocity + increment                             # momentum > 0
-        variable = variable - velocity          # momentum > 0, else: variable - increment
+        m = momentum * m + increment                                      # momentum > 0
+        variable = variable - m             # momentum > 0, else: variable - increment
 
     Epsilon sits inside the square root. Equal, bit for bit, to
     `keras.optimizers.RMSprop(...)` on dense gradients.
@@ -67,46 +69,37 @@ class RMSProp(keras.optimizers.Optimizer):
         self.epsilon = _checks.non_negative("epsilon", epsilon)
         self.centered = _checks.flag("centered", centered)
 
-    def _slots(self, variables, name):
-        return [self.add_variable_from_reference(variable, name=name) for variable in variables]
-
     def build(self, variables):
         if self.built:
             return
         super().build(variables)
-        self._average_squared_gradients = self._slots(variables, "average_squared_gradient")
-        self._velocities = []
+        self._velocities = self.add_optimizer_variables(variables, "velocity")
+        self._momentums = []
         if self.momentum > 0:
-            self._velocities = self._slots(variables, "velocity")
+            self._momentums = self.add_optimizer_variables(variables, "momentum")
         self._average_gradients = []
         if self.centered:
-            self._average_gradients = self._slots(variables, "average_gradient")
-
-    def _running_average(self, average, value):
-        """`rho * average + (1 - rho) * value`, stored into `average`."""
-        self.assign(
-            average, ops.add(ops.multiply(self.rho, average), ops.multiply(1 - self.rho, value))
-        )
+            self._average_gradients = self.add_optimizer_variables(variables, "average_gradient")
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
         gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
         index = self._get_variable_index(variable)
-        average_squared_gradient = self._average_squared_gradients[index]
+        velocity = self._velocities[index]
 
-        self._running_average(average_squared_gradient, ops.square(gradient))
+        self._running_average(velocity, ops.square(gradient), self.rho)
         if self.centered:
             average_gradient = self._average_gradients[index]
-            self._running_average(average_gradient, gradient)
-            spread = ops.subtract(average_squared_gradient, ops.square(average_gradient))
+            self._running_average(average_gradient, gradient, self.rho)
+            spread = ops.subtract(velocity, ops.square(average_gradient))
             denominator = ops.add(spread, self.epsilon)
         else:
-            denominator = ops.add(average_squared_gradient, self.epsilon)
+            denominator = ops.add(velocity, self.epsilon)
         increment = ops.divide(ops.multiply(learning_rate, gradient), ops.sqrt(denominator))
         if self.momentum > 0:
-            velocity = self._velocities[index]
-            self.assign(velocity, ops.add(ops.multiply(self.momentum, velocity), increment))
-            increment = velocity
+            m = self._momentums[index]
+            self.assign(m, ops.add(ops.multiply(self.momentum, m), increment))
+            increment = m
         self.assign_sub(variable, increment)
 
     def get_config(self):

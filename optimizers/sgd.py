@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from . import _checks
+from .base import Optimizer
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class SGD(keras.optimizers.Optimizer):
+class SGD(Optimizer):
     """Plain mini-batch gradient descent, with no state.
 
     Update rule, in the names of `update_step`::
@@ -31,7 +32,7 @@ class SGD(keras.optimizers.Optimizer):
         **kwargs: the base arguments of `keras.optimizers.Optimizer`
             (`clipnorm`, `clipvalue`, `global_clipnorm`, `use_ema`,
             `ema_momentum`, `ema_overwrite_frequency`, `loss_scale_factor`,
-            `gradient_accumulation_steps`, `name`).
+            `gradient_accumulation_steps`, `name`, default "sgd").
     """
 
     def __init__(self, learning_rate=0.01, weight_decay=None, **kwargs):

@@ -21,8 +21,10 @@ coordinate whatever the gradient, so they need a fraction of the plot's width
 (about 0.05). AdaDelta's rate multiplies a step that starts near
 sqrt(epsilon) = 3e-4 and grows slowly: at its paper's setting, 1.0, it barely
 leaves the start in these step counts, so it gets 3-20. Nesterov shares
-momentum's rate, AdamW and Nadam share Adam's. Each table is chosen so that,
-in the default number of steps, every path moves visibly and stays finite;
+momentum's rate, AdamW and Nadam share Adam's. The rates live in each
+optimizer's record (`landscape_learning_rates`, optimizers/records.py). Each
+table is chosen so that, in the default number of steps, every path moves
+visibly and stays finite;
 `--learning_rate` sets one rate for all instead.
 
 `trajectory` runs the optimizer classes of the `optimizers` registry
@@ -37,6 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from optimizers.records import RECORDS, REGISTERED  # pure data: no Keras
 
 
 class LandscapeError(ValueError):
@@ -75,19 +79,9 @@ def saddle(x, y):
     return x**2 + 0.25 * (y**2 - 1) ** 2
 
 
-def _rates(sgd, momentum, adagrad, adadelta, rmsprop, adam) -> dict:
-    """The table of one function: nesterov as momentum, adamw and nadam as adam."""
-    return {
-        "sgd": sgd,
-        "momentum": momentum,
-        "nesterov": momentum,
-        "adagrad": adagrad,
-        "adadelta": adadelta,
-        "rmsprop": rmsprop,
-        "adam": adam,
-        "adamw": adam,
-        "nadam": adam,
-    }
+def _rates(function_name: str) -> dict:
+    """The default rate of every registered optimizer on one function, from its record."""
+    return {record.name: record.landscape_learning_rates[function_name] for record in RECORDS}
 
 
 FUNCTIONS = {
@@ -101,7 +95,7 @@ FUNCTIONS = {
             start=(-1.5, 2.0),
             bounds=((-2.0, 2.0), (-1.0, 3.0)),
             steps=1000,
-            learning_rates=_rates(1e-3, 1e-3, 0.5, 3.0, 0.01, 0.05),
+            learning_rates=_rates("rosenbrock"),
         ),
         TestFunction(
             "beale",
@@ -111,7 +105,7 @@ FUNCTIONS = {
             start=(1.0, 1.5),
             bounds=((-1.0, 4.5), (-1.5, 2.0)),
             steps=500,
-            learning_rates=_rates(1e-3, 1e-3, 0.5, 10.0, 0.01, 0.05),
+            learning_rates=_rates("beale"),
         ),
         TestFunction(
             "quadratic",
@@ -121,7 +115,7 @@ FUNCTIONS = {
             start=(-4.0, 1.5),
             bounds=((-5.0, 5.0), (-2.5, 2.5)),
             steps=100,
-            learning_rates=_rates(0.09, 0.02, 1.0, 20.0, 0.05, 0.1),
+            learning_rates=_rates("quadratic"),
         ),
         TestFunction(
             "saddle",
@@ -131,7 +125,7 @@ FUNCTIONS = {
             start=(-1.5, 1e-3),
             bounds=((-2.0, 2.0), (-1.5, 1.5)),
             steps=200,
-            learning_rates=_rates(0.05, 0.01, 0.3, 10.0, 0.01, 0.03),
+            learning_rates=_rates("saddle"),
         ),
     )
 }
@@ -150,14 +144,12 @@ class Trajectory:
 
 def optimizer_names(requested: list[str] | None) -> list[str]:
     """`requested` checked against the optimizers registry; None: all of it, in its order."""
-    import optimizers  # Keras
-
     if requested is None:
-        return list(optimizers.OPTIMIZERS)
-    unknown = [name for name in requested if name not in optimizers.OPTIMIZERS]
+        return list(REGISTERED)
+    unknown = [name for name in requested if name not in REGISTERED]
     if unknown:
         raise LandscapeError(
-            f"unknown optimizer {unknown[0]!r} (choose from: {', '.join(optimizers.OPTIMIZERS)})"
+            f"unknown optimizer {unknown[0]!r} (choose from: {', '.join(REGISTERED)})"
         )
     return requested
 

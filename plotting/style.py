@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import zlib
 
-# The nine optimizers of the toolkit, simplest first; the seven compared most often
-# (all but nesterov and adadelta) get the seven most distinct tab10 colours.
-OPTIMIZER_COLORS = {
-    "sgd": "tab:blue",
-    "momentum": "tab:orange",
-    "nesterov": "tab:olive",
-    "adagrad": "tab:green",
-    "adadelta": "tab:cyan",
-    "rmsprop": "tab:red",
-    "adam": "tab:purple",
-    "adamw": "tab:brown",
-    "nadam": "tab:pink",
-}
+from optimizers.records import RECORDS  # pure data: no Keras
+
+# Colour and marker per optimizer, from its record (optimizers/records.py), in registry
+# order; the seven compared most often get the seven most distinct tab10 colours. A
+# marker each, so that curves lying on top of each other (adam and adamw on a short
+# run) and readers who tell colours apart poorly still see which is which; 'x' is left
+# out: it marks where a run diverged.
+OPTIMIZER_COLORS = {record.name: record.color for record in RECORDS}
 OPTIMIZER_ORDER = tuple(OPTIMIZER_COLORS)
-# A marker shape each, so that curves lying on top of each other (adam and adamw on a
-# short run) and readers who tell colours apart poorly still see which is which.
-# 'x' is left out: it marks where a run diverged.
-OPTIMIZER_MARKERS = {
-    "sgd": "o",
-    "momentum": "s",
-    "nesterov": "v",
-    "adagrad": "^",
-    "adadelta": "<",
-    "rmsprop": "D",
-    "adam": "P",
-    "adamw": "*",
-    "nadam": "h",
-}
+OPTIMIZER_MARKERS = {record.name: record.marker for record in RECORDS}
 FALLBACK_MARKER = "p"
 # For names outside the registry (a user's own optimizer): a stable pick by name.
 FALLBACK_COLORS = ("tab:gray", "#17becf", "#393b79", "#8c6d31", "#843c39", "#7b4173")

@@ -1,4 +1,4 @@
-"""Train every registered optimizer under MirroredStrategy on two logical CPUs.
+"""Train every optimizer with a Keras built-in under MirroredStrategy on two logical CPUs.
 
 Run by test_distribute.py in a fresh process: logical devices can only be
 configured before TensorFlow initialises its devices, once per process.
@@ -28,17 +28,7 @@ import numpy as np  # noqa: E402
 
 import optimizers  # noqa: E402
 
-BUILTINS = {
-    "sgd": lambda: keras.optimizers.SGD(),
-    "momentum": lambda: keras.optimizers.SGD(momentum=0.9),
-    "nesterov": lambda: keras.optimizers.SGD(momentum=0.9, nesterov=True),
-    "adagrad": lambda: keras.optimizers.Adagrad(),
-    "adadelta": lambda: keras.optimizers.Adadelta(),
-    "rmsprop": lambda: keras.optimizers.RMSprop(),
-    "adam": lambda: keras.optimizers.Adam(),
-    "adamw": lambda: keras.optimizers.AdamW(),
-    "nadam": lambda: keras.optimizers.Nadam(),
-}
+WITH_BUILTIN = [record.name for record in optimizers.RECORDS if record.keras_builtin]
 GLOBAL_BATCH = 16
 EPOCHS = 2
 
@@ -71,8 +61,8 @@ def custom_loop(strategy):
     """All optimizers and their built-ins, twin models, one traced training step."""
     with strategy.scope():
         runs = {}
-        for name, make_builtin in BUILTINS.items():
-            for optimizer in (optimizers.get(name), make_builtin()):
+        for name in WITH_BUILTIN:
+            for optimizer in (optimizers.get(name), optimizers.builtin(name)):
                 model = _model()
                 optimizer.build(model.trainable_variables)
                 runs.setdefault(name, []).append((model, optimizer))
@@ -114,7 +104,8 @@ def fit(strategy, make_optimizer):
 def main():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     results = custom_loop(strategy)
-    ours, theirs = fit(strategy, optimizers.Nadam), fit(strategy, BUILTINS["nadam"])
+    ours = fit(strategy, optimizers.Nadam)
+    theirs = fit(strategy, lambda: optimizers.builtin("nadam"))
     results["nadam-fit"] = _summary(
         ours.get_weights(),
         theirs.get_weights(),

@@ -1,4 +1,7 @@
-"""Every registered optimizer converges on a quadratic and on Rosenbrock's function."""
+"""Every registered optimizer converges on a quadratic and on Rosenbrock's function.
+
+The hyperparameters and step counts come from each record's `convergence`.
+"""
 
 import keras
 import numpy as np
@@ -20,40 +23,22 @@ def rosenbrock(x):
     return ops.square(1.0 - x[0]) + 100.0 * ops.square(x[1] - ops.square(x[0]))
 
 
-def _decaying(initial_rate, halving_steps):
-    return keras.optimizers.schedules.ExponentialDecay(initial_rate, halving_steps, 0.5)
-
-
-# name -> (hyperparameters, steps) per problem, chosen by hand for each algorithm.
-QUADRATIC = {
-    "sgd": ({"learning_rate": 0.1}, 1000),
-    "momentum": ({"learning_rate": 0.02}, 1000),
-    "nesterov": ({"learning_rate": 0.02}, 1000),
-    "adagrad": ({"learning_rate": 0.5}, 1000),
-    "adadelta": ({"learning_rate": 1.0, "epsilon": 1e-6, "rho": 0.999}, 2000),
-    # RMSProp's steps stay near learning_rate in size, so it circles the minimum at that scale.
-    "rmsprop": ({"learning_rate": 0.003}, 2000),
-    "adam": ({"learning_rate": 0.05}, 1000),
-    "adamw": ({"learning_rate": 0.05, "weight_decay": 0.01}, 1000),
-    "nadam": ({"learning_rate": 0.05}, 1000),
-}
-ROSENBROCK = {
-    # Curvature reaches ~1000 near the minimum: plain SGD is stable only below 0.002.
-    "sgd": ({"learning_rate": 0.0019}, 10000),
-    "momentum": ({"learning_rate": 0.0005}, 10000),
-    "nesterov": ({"learning_rate": 0.0005}, 10000),
-    "adagrad": ({"learning_rate": 0.5}, 10000),
-    # AdaDelta hovers short of the minimum at a constant rate; halving it settles it.
-    "adadelta": ({"learning_rate": _decaying(1.0, 2000), "epsilon": 1e-6, "rho": 0.99}, 20000),
-    "rmsprop": ({"learning_rate": 0.0005}, 10000),
-    "adam": ({"learning_rate": 0.02}, 10000),
-    "adamw": ({"learning_rate": 0.02, "weight_decay": 0.0}, 10000),
-    "nadam": ({"learning_rate": 0.02}, 10000),
-}
 PROBLEMS = {
-    "quadratic": (quadratic, [1.0, -2.0, 0.5], [0.0, 0.0, 0.0], QUADRATIC),
-    "rosenbrock": (rosenbrock, [-1.2, 1.0], [1.0, 1.0], ROSENBROCK),
+    "quadratic": (quadratic, [1.0, -2.0, 0.5], [0.0, 0.0, 0.0]),
+    "rosenbrock": (rosenbrock, [-1.2, 1.0], [1.0, 1.0]),
 }
+
+
+def _settings(name, problem):
+    """The record's hyperparameters and step count for `problem` (see optimizers/records.py)."""
+    settings = dict(optimizers.records.record(name).convergence[problem])
+    steps = settings.pop("steps")
+    halving_steps = settings.pop("halving_steps", None)
+    if halving_steps is not None:
+        settings["learning_rate"] = keras.optimizers.schedules.ExponentialDecay(
+            settings["learning_rate"], halving_steps, 0.5
+        )
+    return settings, steps
 
 
 def _minimise(optimizer, function, start, steps):
@@ -71,15 +56,16 @@ def _minimise(optimizer, function, start, steps):
     return variable.numpy()
 
 
-def test_every_registered_optimizer_is_tested():
-    assert set(QUADRATIC) == set(ROSENBROCK) == set(optimizers.OPTIMIZERS)
+def test_every_record_has_settings_for_every_problem():
+    for record in optimizers.RECORDS:
+        assert set(record.convergence) == set(PROBLEMS), record.name
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
-@pytest.mark.parametrize("name", optimizers.OPTIMIZERS)
+@pytest.mark.parametrize("name", optimizers.REGISTERED)
 def test_converges(name, problem):
-    function, start, minimum, settings = PROBLEMS[problem]
-    hyperparameters, steps = settings[name]
+    function, start, minimum = PROBLEMS[problem]
+    hyperparameters, steps = _settings(name, problem)
     final = _minimise(optimizers.get(name, **hyperparameters), function, start, steps)
     # From about 2.2 away to within 0.01 of the minimum.
     assert np.linalg.norm(final - minimum) < 1e-2, final

@@ -32,11 +32,14 @@ def mirrored_results():
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def test_every_registered_optimizer_is_trained(mirrored_results):
-    assert set(mirrored_results) == {*optimizers.OPTIMIZERS, "nadam-fit"}
+WITH_BUILTIN = [record.name for record in optimizers.RECORDS if record.keras_builtin]
 
 
-@pytest.mark.parametrize("name", [*optimizers.OPTIMIZERS, "nadam-fit"])
+def test_every_registered_optimizer_with_a_builtin_is_trained(mirrored_results):
+    assert set(mirrored_results) == {*WITH_BUILTIN, "nadam-fit"}
+
+
+@pytest.mark.parametrize("name", [*WITH_BUILTIN, "nadam-fit"])
 def test_mirrored_training_equals_keras_builtin(mirrored_results, name):
     result = mirrored_results[name]
     assert result["replicas"] == 2

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 import optimizers
 
-VARIANTS = [(name, {}) for name in optimizers.OPTIMIZERS] + [
+VARIANTS = [(name, {}) for name in optimizers.REGISTERED] + [
     ("rmsprop", {"momentum": 0.5, "centered": True}),
     ("adam", {"amsgrad": True}),
 ]
@@ -78,7 +78,7 @@ def _train_embedding(name, densify):
     return model.get_weights()
 
 
-@pytest.mark.parametrize("name", optimizers.OPTIMIZERS)
+@pytest.mark.parametrize("name", optimizers.REGISTERED)
 def test_embedding_gradients_train_as_dense(name):
     sparse_weights = _train_embedding(name, densify=False)
     dense_weights = _train_embedding(name, densify=True)

@@ -23,7 +23,7 @@ INVALID = {
 
 CASES = [
     pytest.param(name, argument, value, id=f"{name}-{argument}={value!r}")
-    for name in optimizers.OPTIMIZERS
+    for name in optimizers.REGISTERED
     for argument in optimizers.hyperparameters(name)
     for value in INVALID[argument]
 ]
@@ -37,7 +37,7 @@ def test_invalid_value_is_refused_by_name_and_value(name, argument, value):
 
 def test_every_hyperparameter_has_invalid_cases():
     names = {
-        argument for name in optimizers.OPTIMIZERS for argument in optimizers.hyperparameters(name)
+        argument for name in optimizers.REGISTERED for argument in optimizers.hyperparameters(name)
     }
     assert names == set(INVALID)
 
