@@ -29,6 +29,7 @@ from experiments.config import (
     resolve,
     values_from_run,
 )
+from training.startup import quiet_tensorflow_start
 
 PROG = "train_model.py"
 EPILOG = """\
@@ -235,4 +236,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    quiet_tensorflow_start()  # before TensorFlow is imported: drops its start-up lines
     raise SystemExit(main())

@@ -1,9 +1,10 @@
 """Where the data sets are looked for, in order, and the one entry point that loads them.
 
 Order: the caller's ``data_dir``; system folders (Debian's
-``dataset-fashion-mnist`` package); the Keras cache; a download through Keras.
-The first place that holds the files wins; a file that is there but unreadable
-is an error at once rather than a reason to look further.
+``dataset-fashion-mnist`` package); the Keras cache; a download through Keras;
+last, for MNIST only, the small sample bundled in ``data/sample/``. The first
+place that holds the files wins; a file that is there but unreadable is an
+error at once rather than a reason to look further.
 """
 
 import logging
@@ -56,6 +57,13 @@ HOW_TO_SUPPLY = {
     ),
     "cifar10": f"pass --data_dir DIR with {CIFAR_ARCHIVE} or its extracted {CIFAR_FOLDER}/",
 }
+
+# A small real sample shipped with the repository, used when nothing else is found
+# (see data/sample/README.md).
+SAMPLE_FILES: dict[str, Path] = {"mnist": Path(__file__).resolve().parent / "sample" / "mnist.npz"}
+
+# The word a history records for each kind of place in _places().
+SOURCE_KINDS = {"system": "system", "Keras cache": "keras_cache"}
 
 Reader = Callable[[], tuple[dict, dict]]
 
@@ -162,39 +170,100 @@ def load_dataset(
     download: bool = True,
     keras_home: str | os.PathLike | None = None,
     system_dirs: Sequence[str | os.PathLike] | None = None,
+    bundled_sample: bool = True,
 ) -> tuple[Split, Split]:
-    """Load data set ``name`` as ``(x_train, y_train), (x_test, y_test)`` numpy arrays.
+    """:func:`load_dataset_with_source` without the source.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``; same arguments and errors.
+    """
+    arrays, _ = load_dataset_with_source(
+        name, data_dir, download=download, keras_home=keras_home, system_dirs=system_dirs,
+        bundled_sample=bundled_sample,
+    )
+    return arrays
+
+
+def load_dataset_with_source(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    keras_home: str | os.PathLike | None = None,
+    system_dirs: Sequence[str | os.PathLike] | None = None,
+    bundled_sample: bool = True,
+) -> tuple[tuple[Split, Split], dict]:
+    """Load data set ``name``: ``((x_train, y_train), (x_test, y_test)), source``.
 
     Images are uint8, (N, 28, 28) for MNIST and Fashion-MNIST, (N, 32, 32, 3) for
     CIFAR-10; labels are uint8 in 0..9. A ``data_dir`` given is the only place
     looked in (an error if it lacks the files); otherwise looks in
     ``system_dirs`` (default: :data:`SYSTEM_DIRS` for ``name``), then
     ``keras_home``/datasets (default: ``$KERAS_HOME`` or ``~/.keras``), then, if
-    ``download``, lets Keras download it. Raises DataError if ``data_dir`` is
-    not a folder, a file found is unreadable or invalid, or nothing is found.
+    ``download``, lets Keras download it. When all of these fail and
+    ``bundled_sample`` is true, a data set with a sample in :data:`SAMPLE_FILES`
+    (MNIST) is loaded from it, after one warning logged on this module's logger.
+
+    ``source`` is JSON-ready: ``{"source": KIND, "path": PATH}``, KIND one of
+    ``data_dir``, ``system``, ``keras_cache``, ``download``, ``bundled_sample``;
+    PATH the folder or file read (absolute), None for a download.
+
+    Raises DataError if ``data_dir`` is not a folder, a file found is unreadable or
+    invalid, or nothing is found (and there is no sample to fall back on).
     """
     info = get_dataset_info(name)
     if data_dir is not None:
-        return _load_from_data_dir(info, Path(data_dir).expanduser())
+        folder = Path(data_dir).expanduser()
+        return _load_from_data_dir(info, folder), _source("data_dir", folder)
     places = _places(name, keras_home, system_dirs)
+    found = _load_from_places(info, places)
+    if found is not None:
+        return found
+    outcome, arrays = _try_download(info, download)
+    if arrays is not None:
+        return arrays, _source("download", None)
+    looked_in = "; ".join(f"{folder} ({kind})" for folder, kind in places)
+    sample = SAMPLE_FILES.get(name) if bundled_sample else None
+    if sample is None or not sample.is_file():  # a copy without data/sample/ has none
+        raise DataError(f"{name} not found; looked in {looked_in}; {outcome}; "
+                        f"to supply it, {HOW_TO_SUPPLY[name]}")
+    return _load_sample(info, sample, outcome)
+
+
+def _source(kind: str, path: Path | None) -> dict:
+    return {"source": kind, "path": None if path is None else str(Path(path).absolute())}
+
+
+def _load_from_places(info, places):
+    """The arrays and source from the first of ``places`` that holds the files, else None."""
     for folder, kind in places:
-        reader = find_in_folder(name, folder)
+        reader = find_in_folder(info.name, folder)
         if reader is not None:
             arrays, origins = reader()
-            logger.info("loaded %s from %s (%s)", name, folder, kind)
-            return check_splits(info, arrays, origins)
-        logger.debug("no %s files in %s (%s); looking further", name, folder, kind)
-    looked_in = "; ".join(f"{folder} ({kind})" for folder, kind in places)
+            logger.info("loaded %s from %s (%s)", info.name, folder, kind)
+            return check_splits(info, arrays, origins), _source(SOURCE_KINDS[kind], folder)
+        logger.debug("no %s files in %s (%s); looking further", info.name, folder, kind)
+    return None
+
+
+def _try_download(info, download: bool):
+    """``(outcome, arrays)``: arrays None and a word on why when there is no download."""
     if not download:
-        outcome = "download disabled"
-    else:
-        try:
-            arrays, origins = download_with_keras(name)
-        except Exception as error:  # Keras raises bare Exception for URL failures
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            outcome = f"download through Keras failed ({reason})"
-        else:
-            return check_splits(info, arrays, origins)
-    raise DataError(
-        f"{name} not found; looked in {looked_in}; {outcome}; to supply it, {HOW_TO_SUPPLY[name]}"
+        return "download disabled", None
+    try:
+        arrays, origins = download_with_keras(info.name)
+    except Exception as error:  # Keras raises bare Exception for URL failures
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return f"download through Keras failed ({reason})", None
+    return "downloaded", check_splits(info, arrays, origins)
+
+
+def _load_sample(info, path: Path, outcome: str):
+    """The bundled sample's arrays and source, announced by one warning line."""
+    arrays, origins = read_mnist_npz(path)
+    (x_train, y_train), (x_test, y_test) = check_splits(info, arrays, origins)
+    logger.warning(
+        "warning: %s not found locally, %s; using the sample bundled in %s (%d training, "
+        "%d test images): results are not comparable with full %s (README, Data: how to "
+        "supply it)", info.name, outcome, path, len(y_train), len(y_test), info.name,
     )
+    return ((x_train, y_train), (x_test, y_test)), _source("bundled_sample", path)

@@ -223,5 +223,5 @@ def test_an_accuracy_interval_stops_at_100_percent():
         make_history("adam", seed, test_accuracy=value) for seed, value in enumerate((0.99, 0.97))
     ]
     [row] = summary.summarize(histories)
-    # 0.98 + 12.706 * 0.01414 / sqrt(2) = 1.107 (t(0.975, 1) = 12.706): cut to 1.
-    assert row.test_accuracy_interval == (pytest.approx(0.98 - 12.706 * 0.01), 1.0)
+    # 0.98 + 12.7062 * 0.01414 / sqrt(2) = 1.107 (t(0.975, 1) = tan(0.475 pi) = 12.7062): cut to 1.
+    assert row.test_accuracy_interval == (pytest.approx(0.98 - 12.7062 * 0.01), 1.0)

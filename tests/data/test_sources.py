@@ -103,7 +103,7 @@ def test_cifar_found_in_keras_cache_layouts(tmp_path, cifar_arrays, monkeypatch,
 def test_nothing_found_names_every_place(tmp_path, no_real_data, monkeypatch, name, advice):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     with pytest.raises(DataError) as caught:
-        load_dataset(name, download=False, system_dirs=[tmp_path / "sys"])
+        load_dataset(name, download=False, system_dirs=[tmp_path / "sys"], bundled_sample=False)
     message = str(caught.value)
     assert "\n" not in message
     for place in (tmp_path / "sys", tmp_path / "keras" / "datasets"):
@@ -116,7 +116,7 @@ def test_default_places_are_named(no_real_data, monkeypatch):
     monkeypatch.setattr(data.sources, "SYSTEM_DIRS",
                         {"fashion_mnist": (no_real_data / "usr/share/datasets/fashion-mnist",)})
     with pytest.raises(DataError) as caught:
-        load_dataset("fashion_mnist", download=False)
+        load_dataset("fashion_mnist", download=False)  # no sample for fashion_mnist
     assert str(no_real_data / "usr/share/datasets/fashion-mnist") in str(caught.value)
     assert str(no_real_data / ".keras" / "datasets" / "fashion-mnist") in str(caught.value)
 
@@ -186,7 +186,7 @@ def test_failed_download_names_places_and_reason(tmp_path, keras_returning):
 
     keras_returning(load_data)
     with pytest.raises(DataError) as caught:
-        load_dataset("mnist", keras_home=tmp_path / "keras", system_dirs=[])
+        load_dataset("mnist", keras_home=tmp_path / "keras", system_dirs=[], bundled_sample=False)
     message = str(caught.value)
     assert "\n" not in message
     assert "URL fetch failure" in message and str(tmp_path / "keras" / "datasets") in message
