@@ -65,6 +65,8 @@ ADDED = {
     ("model", "l2"): 0.0,
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
+    # Evaluate every N optimizer steps instead of once an epoch (benchmark problems).
+    ("execution", "eval_every_steps"): None,
 }
 DEFAULT_SCHEDULE = {"name": "constant", "warmup_epochs": 0}
 # The schedule section's keys and the flags that set them (decay_rate: lr_decay_rate).
