@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from experiments.config import DEVICES, ConfigError
 
@@ -38,7 +39,8 @@ def build_parser(prog: str) -> Parser:
 
     parser = Parser(prog=prog, allow_abbrev=False, description="Run a benchmark suite.")
     add = parser.add_argument
-    add("--suite", required=True, help="configs/suites/NAME.yaml: smoke, small, full, ...")
+    add("--suite", required=True, help="a suite of configs/suites (smoke, small, small_subset, full) or a "
+        "suite file's path")
     add("--optimizer", default="all", help="comma list of optimizers, or all (the seven)")
     add("--ruleset", choices=RULESETS, default="tuned",
         help="tuned: K trials each from its search space; defaults: its own defaults")
@@ -73,7 +75,7 @@ def plan(arguments):
     spaces = tuning.search_spaces(names, arguments.search_space) if tuned else {}
     runtime = {"device": arguments.device, "verbose": 2 if arguments.quiet else 1,
                "keep_checkpoints": False}
-    return Benchmark(arguments.suite, suite, names, arguments.ruleset,
+    return Benchmark(Path(arguments.suite).stem, suite, names, arguments.ruleset,
                      arguments.tuning_trials if tuned else 0, list(arguments.seed), spaces,
                      arguments.data_dir, arguments.output_dir, arguments.experiment,
                      arguments.resume, runtime)

@@ -78,6 +78,9 @@ def read_yaml(path: Path) -> dict:
 
 
 def named_file(kind: str, name: str, folder: Path) -> Path:
+    """configs/<kind>s/<name>.yaml, or `name` itself when it is the path of a .yaml file."""
+    if isinstance(name, str) and name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        return Path(name)
     path = folder / f"{name}.yaml"
     if not isinstance(name, str) or not name or "/" in name or not path.is_file():
         raise ConfigError(f"unknown {kind} {name!r}; choose from: "
@@ -86,9 +89,9 @@ def named_file(kind: str, name: str, folder: Path) -> Path:
 
 
 def load_problem(name: str, overrides: dict | None = None,
-                 folder: Path = PROBLEMS_DIR) -> Problem:
+                 folder: Path | None = None) -> Problem:
     """The problem `name` (configs/problems/<name>.yaml), with `overrides` applied."""
-    path = named_file("problem", name, folder)
+    path = named_file("problem", name, folder or PROBLEMS_DIR)
     settings = {**read_yaml(path), **(overrides or {})}
     unknown = sorted(set(settings) - FIELDS)
     if unknown:
@@ -97,7 +100,7 @@ def load_problem(name: str, overrides: dict | None = None,
     missing = [key for key in REQUIRED if settings.get(key) is None]
     if missing:
         raise ConfigError(f"{path}: missing key(s) {', '.join(missing)}")
-    problem = Problem(name=name, **settings)
+    problem = Problem(name=Path(name).stem, **settings)
     check_problem(problem, str(path))
     return problem
 
@@ -135,10 +138,11 @@ def is_positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def load_suite(name: str, folder: Path = SUITES_DIR,
-               problems_folder: Path = PROBLEMS_DIR) -> list[Problem]:
-    """The problems of suite `name` (configs/suites/<name>.yaml), in the file's order."""
-    path = named_file("suite", name, folder)
+def load_suite(name: str, folder: Path | None = None,
+               problems_folder: Path | None = None) -> list[Problem]:
+    """The problems of suite `name` (configs/suites/<name>.yaml, or a path to a suite
+    file), in the file's order."""
+    path = named_file("suite", name, folder or SUITES_DIR)
     content = read_yaml(path)
     listed = content.get("problems")
     if not isinstance(listed, dict) or not listed:
