@@ -26,6 +26,7 @@ from analysis.targets import time_to_target
 
 METRIC = "val_accuracy"
 MEASURES = ("steps", "seconds")
+UNREACHED = 1e9  # more optimizer steps than any run here takes
 
 
 def times_to_target(history: dict, target: float) -> dict:
@@ -43,15 +44,13 @@ def best_accuracy(history: dict) -> float | None:
 
 
 def trial_objective(history: dict, target: float) -> float:
-    """Lower is better: steps to target, or (B + 1) * (2 - best accuracy) where unreached,
-    B the last recorded step (so above every reached value); 4 * (B + 1) without accuracy."""
+    """Lower is better: steps to target where reached; otherwise UNREACHED * (2 - best
+    validation accuracy), above any step count (4 * UNREACHED without any accuracy)."""
     steps = times_to_target(history, target)["steps"]
     if math.isfinite(steps):
         return float(steps)
-    recorded = [step for step in history["history"]["step"] if step is not None]
-    budget = (max(recorded) if recorded else 0) + 1
     accuracy = best_accuracy(history)
-    return budget * (4.0 if accuracy is None else 2.0 - accuracy)
+    return UNREACHED * (4.0 if accuracy is None else 2.0 - accuracy)
 
 
 def summarize_seeds(times: list[float]) -> dict:
