@@ -234,8 +234,9 @@ def main(argv=None) -> int:
     if any(argument.split("=")[0] == "--suite" for argument in argv):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         from experiments.benchmark_cli import main as run_suite
+        from plotting.benchmark import draw_figures
 
-        return run_suite(argv, PROG)
+        return run_suite(argv, PROG, draw_figures=draw_figures)
     try:
         config = parse_config(argv)
     except ConfigError as error:

@@ -18,8 +18,8 @@ results.json, one per experiment, so that results of two machines sit side by si
      "tau_max": 4, "run_wall_time_s": total seconds of every run}
 
 JSON has no infinity: a time or ratio of null means the target was not reached
-(an interval end of null: unbounded, or fewer than two seeds). Pure Python except
-the figures, which import Matplotlib when written.
+(an interval end of null: unbounded, or fewer than two seeds). Pure Python; the
+figures report.md shows are drawn by plotting/benchmark.py.
 """
 
 from __future__ import annotations
@@ -94,16 +94,17 @@ def environment(history: dict) -> dict:
 
 
 def write_report(folder: Path, results: dict) -> list[Path]:
-    """results.json, the figures (profile and each problem's curves) and report.md."""
-    from plotting.benchmark import draw_curves, draw_profiles
-
+    """results.json and report.md (which shows the figures `plotting.benchmark` draws:
+    `PROFILE_FIGURE` and `curves_figure(problem)`)."""
     write_json_atomic(folder / RESULTS_FILE, results)
-    figures = {"profile": draw_profiles(results, folder / PROFILE_FIGURE)}
-    for problem in results["protocol"]["problems"]:
-        figures[problem] = draw_curves(folder, results, problem,
-                                       folder / f"curves_{problem}.png")
+    figures = {"profile": PROFILE_FIGURE,
+               **{problem: curves_figure(problem) for problem in results["protocol"]["problems"]}}
     write_text_atomic(folder / REPORT_FILE, markdown_report(results, figures))
-    return [folder / RESULTS_FILE, *figures.values(), folder / REPORT_FILE]
+    return [folder / RESULTS_FILE, folder / REPORT_FILE]
+
+
+def curves_figure(problem: str) -> str:
+    return f"curves_{problem}.png"
 
 
 def read_results(folder: Path) -> dict:

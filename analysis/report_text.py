@@ -110,9 +110,9 @@ def markdown_report(results: dict, figures: dict) -> str:
              f"as never. Score B: the area under the performance profile on [1, "
              f"{results['tau_max']:g}] over {results['tau_max']:g} - 1 (AlgoPerf).", "",
              *benchmark_tables(results), "", "## Performance profiles", "",
-             f"![profiles]({figures['profile'].name})", "", "## Best runs' curves", ""]
+             f"![profiles]({figures['profile']})", "", "## Best runs' curves", ""]
     for problem in protocol["problems"]:
-        lines += [f"![{problem}]({figures[problem].name})", ""]
+        lines += [f"![{problem}]({figures[problem]})", ""]
     if protocol["search_spaces"]:
         lines += ["## Search spaces", ""]
         for name, space in protocol["search_spaces"].items():

@@ -185,8 +185,10 @@ def final_phase(benchmark: Benchmark, folder: Path, best: dict, executor,
     execute(executor, specs, progress, "final run")
 
 
-def run_benchmark(benchmark: Benchmark, folder: Path, executor) -> dict:
-    """Tune (ruleset "tuned"), run the finals, and write results.json and report.md.
+def run_benchmark(benchmark: Benchmark, folder: Path, executor, draw_figures=None) -> dict:
+    """Tune (ruleset "tuned"), run the finals, and write results.json and report.md;
+    `draw_figures(folder, results) -> paths` draws report.md's figures (the script passes
+    `plotting.benchmark.draw_figures`: this floor does not draw).
 
     The caller holds the experiment's lock; returns the results (`analysis.report`).
     """
@@ -200,6 +202,7 @@ def run_benchmark(benchmark: Benchmark, folder: Path, executor) -> dict:
         if benchmark.ruleset == "tuned" else {}
     final_phase(benchmark, folder, best, executor, progress)
     results = collect_results(folder, benchmark.protocol(), best)
-    for path in write_report(folder, results):
+    paths = write_report(folder, results)
+    for path in [*paths, *(draw_figures(folder, results) if draw_figures else [])]:
         print(f"Wrote {path}")
     return results

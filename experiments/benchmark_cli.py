@@ -39,8 +39,8 @@ def build_parser(prog: str) -> Parser:
 
     parser = Parser(prog=prog, allow_abbrev=False, description="Run a benchmark suite.")
     add = parser.add_argument
-    add("--suite", required=True, help="a suite of configs/suites (smoke, small, small_subset, full) or a "
-        "suite file's path")
+    add("--suite", required=True,
+        help="a suite of configs/suites (smoke, small, small_subset, full) or a suite file")
     add("--optimizer", default="all", help="comma list of optimizers, or all (the seven)")
     add("--ruleset", choices=RULESETS, default="tuned",
         help="tuned: K trials each from its search space; defaults: its own defaults")
@@ -89,8 +89,9 @@ def preflight(benchmark) -> None:
         load_arrays(dataset, benchmark.data_dir)
 
 
-def main(argv, prog: str = "train_model.py", executor=None) -> int:
-    """Plan, check, run and report a benchmark; the exit status."""
+def main(argv, prog: str = "train_model.py", executor=None, draw_figures=None) -> int:
+    """Plan, check, run and report a benchmark; the exit status. `draw_figures`: see
+    `experiments.benchmark.run_benchmark`."""
     import data
     from experiments.benchmark import prepare_folder, run_benchmark
     from experiments.execute import execute_serially
@@ -105,7 +106,7 @@ def main(argv, prog: str = "train_model.py", executor=None) -> int:
         return 2
     try:
         with experiment_lock(folder), interruptible():
-            run_benchmark(benchmark, folder, executor or execute_serially)
+            run_benchmark(benchmark, folder, executor or execute_serially, draw_figures)
     except ConfigError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

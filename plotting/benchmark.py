@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from analysis.history import FILENAME, read_history
 from analysis.profiles import profile_curve
+from analysis.report import PROFILE_FIGURE, curves_figure
 from plotting.output import save_figure
 from plotting.style import optimizer_color, optimizer_marker
 
@@ -74,3 +75,12 @@ def draw_curves(folder: Path, results: dict, problem: str, path: Path,
     axis.legend(fontsize="small", loc="lower right", ncol=2)
     save_figure(figure, path)
     return path
+
+
+def draw_figures(folder: Path, results: dict) -> list[Path]:
+    """The figures report.md shows: the profiles and each problem's curves."""
+    folder = Path(folder)
+    paths = [draw_profiles(results, folder / PROFILE_FIGURE)]
+    for problem in results["protocol"]["problems"]:
+        paths.append(draw_curves(folder, results, problem, folder / curves_figure(problem)))
+    return paths

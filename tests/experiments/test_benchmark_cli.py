@@ -39,7 +39,7 @@ def suite_file(tmp_path):
     (["--suite", "nope"], "unknown suite 'nope'; choose from:"),
     (["--tuning_trials", "0"], "--tuning_trials 0 is not allowed; expected a whole number >= 1"),
     (["--target", "1.5"], "--target 1.5 is not allowed; expected a validation accuracy in (0, 1]"),
-    (["--target", "0"], "--target 0 is not allowed"),
+    (["--target", "0"], "--target 0.0 is not allowed"),
     (["--optimizer", "adam,rmsprob"], "unknown optimizer 'rmsprob'"),
     (["--seed", "0,0"], "repeats a seed"),
     (["--ruleset", "lucky"], "invalid choice: 'lucky'"),
