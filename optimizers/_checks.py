@@ -32,11 +32,22 @@ def learning_rate(value):
     return number
 
 
+# The largest float below 1 that float32 keeps below 1; from 1 - 2 ** -25 up, a
+# float32 cast rounds to 1.0, and `1 - beta ** t` (Adam's bias correction) becomes 0.
+_BELOW_ONE_IN_FLOAT32 = 1.0 - 2.0**-24
+
+
 def decay_rate(name, value):
-    """A float in [0, 1): momentum, betas and the running-average rates `rho`."""
-    number = _real(name, value, "a float in [0, 1)")
-    if not 0.0 <= number < 1.0:
-        _fail(name, value, "a float in [0, 1)")
+    """A float in [0, 1) that stays below 1 in float32: momentum, betas, `rho`.
+
+    Values in (1 - 2 ** -24, 1) are refused too: cast to float32, as Keras
+    casts them, they become 1.0, which divides by zero in the bias
+    corrections (Keras accepts them and returns NaN or inf).
+    """
+    requirement = "a float in [0, 1), at most 1 - 2 ** -24 (float32 rounds above it to 1)"
+    number = _real(name, value, requirement)
+    if not 0.0 <= number <= _BELOW_ONE_IN_FLOAT32:
+        _fail(name, value, requirement)
     return number
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 
@@ -23,7 +23,8 @@ class AdaDelta(Optimizer):
 
     Epsilon sits inside both square roots; in the numerator it is what lets
     the first steps move at all. Equal, bit for bit, to
-    `keras.optimizers.Adadelta()` on dense gradients.
+    `keras.optimizers.Adadelta()` on dense gradients, except where
+    noted under "Departures from Keras" below.
 
     Differences from PyTorch's `torch.optim.Adadelta`: the same rule, but
     other defaults (PyTorch: `lr=1.0, rho=0.9, eps=1e-6`; Keras and here:
@@ -31,9 +32,14 @@ class AdaDelta(Optimizer):
     moves about a thousand times more slowly), and PyTorch's `weight_decay`
     is L2 where Keras decouples it.
 
-    Sparse gradients are made dense before squaring, so repeated rows of an
-    `Embedding` gradient are summed first (Keras's built-in squares each
-    repeated slice separately).
+    Departures from Keras, where Keras's result is wrong: sparse gradients
+    (`Embedding`) are made dense before anything else, clipping included
+    (`optimizers.base.Optimizer.apply`), so a row repeated in a batch is
+    summed first; Keras's built-in clips and squares each repeated
+    slice separately. With `epsilon=0`, a zero gradient with zero
+    state divides 0 by 0: the weight stays put here, Keras makes it NaN
+    (`optimizers.base.Optimizer._divide`). (With `epsilon=0` AdaDelta never
+    moves: its numerator starts at sqrt(0).)
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -63,7 +69,7 @@ class AdaDelta(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
-        gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
+        gradient = ops.cast(gradient, variable.dtype)
         index = self._get_variable_index(variable)
         accumulated_grad = self._accumulated_grads[index]
         accumulated_delta_var = self._accumulated_delta_vars[index]
@@ -71,7 +77,7 @@ class AdaDelta(Optimizer):
         self._running_average(accumulated_grad, ops.square(gradient), self.rho)
         numerator = ops.multiply(ops.sqrt(ops.add(accumulated_delta_var, self.epsilon)), gradient)
         denominator = ops.sqrt(ops.add(accumulated_grad, self.epsilon))
-        delta = ops.negative(ops.divide(numerator, denominator))
+        delta = ops.negative(self._divide(numerator, denominator, self.epsilon == 0))
         self._running_average(accumulated_delta_var, ops.square(delta), self.rho)
         self.assign_add(variable, ops.multiply(learning_rate, delta))
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 
@@ -28,7 +28,8 @@ class AdaGrad(Optimizer):
         variable = variable - learning_rate * gradient / sqrt(accumulator + epsilon)
 
     Epsilon sits inside the square root. Equal, bit for bit, to
-    `keras.optimizers.Adagrad()` on dense gradients.
+    `keras.optimizers.Adagrad()` on dense gradients, except where
+    noted under "Departures from Keras" below.
 
     Differences from PyTorch's `torch.optim.Adagrad`: PyTorch starts the
     accumulator at 0 (here 0.1, which caps the first steps at about
@@ -37,10 +38,14 @@ class AdaGrad(Optimizer):
     and treats `weight_decay` as L2 (added to the gradient, so it is rescaled
     by the accumulator) where Keras decouples it.
 
-    Sparse gradients are made dense first: an `Embedding` gradient may repeat
-    a row, and the rows must be summed before squaring. (Keras's built-in
-    squares each repeated slice separately, so it departs from the dense
-    result when a batch repeats a token.)
+    Departures from Keras, where Keras's result is wrong: sparse gradients
+    (`Embedding`) are made dense before anything else, clipping included
+    (`optimizers.base.Optimizer.apply`), so a row repeated in a batch is
+    summed first; Keras's built-in clips and squares each repeated
+    slice separately, `a ** 2 + b ** 2` for `(a + b) ** 2`. With
+    `initial_accumulator_value=0` and `epsilon=0`, a coordinate whose
+    gradient has always been 0 divides 0 by 0: it stays put here, Keras makes
+    it NaN (`optimizers.base.Optimizer._divide`).
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -78,11 +83,16 @@ class AdaGrad(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         learning_rate = ops.cast(learning_rate, variable.dtype)
-        gradient = _sparse.dense(ops.cast(gradient, variable.dtype), variable)
+        gradient = ops.cast(gradient, variable.dtype)
         accumulator = self._accumulators[self._get_variable_index(variable)]
         self.assign_add(accumulator, ops.square(gradient))
         denominator = ops.sqrt(ops.add(accumulator, self.epsilon))
-        self.assign_sub(variable, ops.divide(ops.multiply(learning_rate, gradient), denominator))
+        step = self._divide(
+            ops.multiply(learning_rate, gradient),
+            denominator,
+            may_be_zero=self.epsilon == 0 and self.initial_accumulator_value == 0,
+        )
+        self.assign_sub(variable, step)
 
     def get_config(self):
         config = super().get_config()

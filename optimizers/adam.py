@@ -7,7 +7,7 @@ its Adam: the update rule is this one, the decay is the base class's.
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 
@@ -28,7 +28,8 @@ class Adam(Optimizer):
 
     Epsilon is added outside the root of the *uncorrected* velocity (the
     "epsilon hat" of the paper's Section 2). Equal, bit for bit, to
-    `keras.optimizers.Adam(...)` on dense gradients.
+    `keras.optimizers.Adam(...)` on dense gradients, except where
+    noted under "Departures from Keras" below.
 
     Differences from PyTorch's `torch.optim.Adam`: PyTorch divides by
     `sqrt(velocity / (1 - beta_2 ** t)) + eps` with `eps=1e-8`, which is this
@@ -38,9 +39,18 @@ class Adam(Optimizer):
     (`variable -= variable * weight_decay * learning_rate` before the step):
     that is AdamW, see `optimizers.adamw`.
 
-    Sparse gradients are made dense before squaring, so repeated rows of an
-    `Embedding` gradient are summed first (Keras's built-in squares each
-    repeated slice separately).
+    Departures from Keras, where Keras's result is wrong: sparse gradients
+    (`Embedding`) are made dense before anything else, clipping included
+    (`optimizers.base.Optimizer.apply`), so a row repeated in a batch is
+    summed first; Keras's built-in clips and squares each repeated
+    slice separately. Where a squared gradient overflows float32
+    (|gradient| above about 1.8e19) `velocity` becomes inf and Keras's association
+    `velocity + (gradient ** 2 - velocity) * (1 - beta_2)` turns it into NaN
+    on the next step, and the weights with it; here it stays inf, so the
+    weight stops moving but stays finite
+    (`optimizers.base.Optimizer._update_moment`; float64 keeps stepping).
+    With `epsilon=0`, a zero gradient with zero state divides 0 by 0: the
+    weight stays put here, Keras makes it NaN (`_divide`).
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -87,7 +97,7 @@ class Adam(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta_1_power = ops.power(ops.convert_to_tensor(self.beta_1, dtype=dtype), step)
         beta_2_power = ops.power(ops.convert_to_tensor(self.beta_2, dtype=dtype), step)
@@ -106,7 +116,8 @@ class Adam(Optimizer):
             self.assign(velocity_hat, ops.maximum(velocity_hat, velocity))
             velocity = velocity_hat
         denominator = ops.add(ops.sqrt(velocity), self.epsilon)
-        self.assign_sub(variable, ops.divide(ops.multiply(momentum, alpha), denominator))
+        step = self._divide(ops.multiply(momentum, alpha), denominator, self.epsilon == 0)
+        self.assign_sub(variable, step)
 
     def get_config(self):
         config = super().get_config()

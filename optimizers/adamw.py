@@ -25,7 +25,9 @@ class AdamW(Adam):
     Epsilon is added outside the root of the uncorrected velocity, as in
     `Adam`; `amsgrad` works as there. Equal, bit for bit, to
     `keras.optimizers.AdamW(...)` on dense gradients. With `weight_decay=0`
-    it is `Adam`.
+    it is `Adam`. It departs from Keras where `Adam` does, for the reasons
+    given there (sparse gradients with repeated rows, overflowing squares,
+    `epsilon=0`).
 
     Differences from PyTorch's `torch.optim.AdamW`: the decay step is the
     same (`variable *= 1 - lr * weight_decay`) but PyTorch's default decay is

@@ -1,21 +1,31 @@
-"""What every optimizer of the toolkit shares: its default name and the running averages.
+"""What every optimizer of the toolkit shares: its name, sparse gradients, safe arithmetic.
 
 `Optimizer` sits between `keras.optimizers.Optimizer` and the nine classes.
-It changes no update rule; it names each instance after its registry name
-(`RMSProp()` is "rmsprop", as on the command line, where Keras would make
-it "rms_prop") and holds the two running-average formulas the algorithms
-share, in the two associations Keras's built-ins use (kept for bit-for-bit
-parity with them).
+It changes no update rule. It
+
+- names each instance after its registry name (`RMSProp()` is "rmsprop", as
+  on the command line, where Keras would make it "rms_prop");
+- sums the repeated rows of sparse gradients before the base class clips,
+  decays, accumulates or unscales them (`apply`), so that every option sees
+  the gradient the dense computation sees;
+- holds the running-average formulas the algorithms share, in the two
+  associations Keras's built-ins use (kept for bit-for-bit parity), guarded
+  where Keras's association turns an overflow into NaN;
+- divides so that 0 / 0 is 0 (`_divide`): a coordinate whose gradient and
+  state are all zero does not move, where Keras's built-ins make it NaN.
+
+Where Keras's result is finite, each guard returns it bit for bit.
 """
 
 import keras
 from keras import ops
 
+from . import _sparse
 from .records import registered_name
 
 
 class Optimizer(keras.optimizers.Optimizer):
-    """A `keras.optimizers.Optimizer` named after its registry name by default.
+    """A `keras.optimizers.Optimizer` with the shared behaviour above.
 
     Args:
         learning_rate: as `keras.optimizers.Optimizer` (checked by the subclass).
@@ -30,10 +40,26 @@ class Optimizer(keras.optimizers.Optimizer):
             learning_rate=learning_rate, name=name or registered_name(type(self)), **kwargs
         )
 
+    def apply(self, grads, trainable_variables=None):
+        """`keras.optimizers.Optimizer.apply`, with sparse gradients made dense first.
+
+        An `Embedding` gradient lists one row per looked-up token, so a batch
+        that repeats a token repeats the row. Keras clips (`clipnorm`,
+        `clipvalue`, `global_clipnorm`), accumulates and unscales those rows
+        one by one before any update sums them, so three slices [3, 4] of one
+        row are clipped as three small gradients where the dense row [9, 12]
+        is one large one. Summing here, before all of that, gives every option
+        the dense result. The gradient keeps its dtype; a dense one passes
+        through untouched.
+        """
+        grads = [gradient if gradient is None else _sparse.dense(gradient) for gradient in grads]
+        return super().apply(grads, trainable_variables)
+
     def _running_average(self, average, value, decay):
         """`average = decay * average + (1 - decay) * value` (Keras's RMSprop, Adadelta).
 
-        `decay` is a Python float; `1 - decay` is formed in float64 and cast once.
+        `decay` is a Python float; `1 - decay` is formed in float64 and cast
+        once. Overflow gives inf here, never NaN.
         """
         self.assign(average, ops.add(ops.multiply(decay, average), ops.multiply(1 - decay, value)))
 
@@ -43,5 +69,33 @@ class Optimizer(keras.optimizers.Optimizer):
         With `weight = 1 - beta` this is `beta * moment + (1 - beta) * value`
         in another rounding order; `weight` is passed as the caller's Keras
         counterpart forms it (a Python float for Adam, a tensor for Nadam).
+        Departure from Keras: once a squared gradient has overflowed to inf,
+        `inf + (value - inf) * weight` is NaN, and Keras's weights become NaN
+        on the next step. The average of an infinite value is infinite, so
+        where Keras's form gives NaN from non-NaN inputs this gives
+        `moment + value` (inf with the right sign); elsewhere Keras's bits.
         """
-        self.assign_add(moment, ops.multiply(ops.subtract(value, moment), weight))
+        updated = ops.add(moment, ops.multiply(ops.subtract(value, moment), weight))
+        self.assign(moment, ops.where(ops.isnan(updated), ops.add(moment, value), updated))
+
+    @staticmethod
+    def _divide(numerator, denominator, may_be_zero):
+        """`numerator / denominator`; with `may_be_zero`, 0 where `denominator` is 0.
+
+        The adaptive methods divide a step built from the gradient by a root
+        built from the squared gradients plus epsilon. With `epsilon=0` (and
+        AdaGrad's `initial_accumulator_value=0`), a coordinate whose gradient
+        and state are all zero gives 0 / 0, which Keras's built-ins turn into
+        NaN and spread into the weights; the step of a zero gradient is zero,
+        so it is zero here. The callers pass `may_be_zero` only for those
+        settings, decided when the step is traced: with a positive epsilon the
+        division is a plain one, the very graph of Keras's built-in, which
+        TensorFlow's optimizers (`x / sqrt(y)` into `x * rsqrt(y)`) and XLA
+        rewrite alike. A zero denominator under a non-zero numerator needs a
+        squared gradient that underflowed to 0 (|gradient| below about 1e-23
+        in float32); that step is 0 too (Keras: inf).
+        """
+        quotient = ops.divide(numerator, denominator)
+        if not may_be_zero:
+            return quotient
+        return ops.where(ops.equal(denominator, 0), ops.zeros_like(quotient), quotient)

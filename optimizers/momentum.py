@@ -23,6 +23,12 @@ class Momentum(Optimizer):
     `keras.optimizers.SGD(momentum=..., nesterov=...)`; only the default
     momentum differs (0.9 here, 0.0 in Keras's SGD).
 
+    Departures from Keras, where Keras's result is wrong: sparse gradients
+    (`Embedding`) are made dense before anything else, clipping included
+    (`optimizers.base.Optimizer.apply`), so a row repeated in a batch is
+    summed first; Keras's built-in clips each repeated slice on its
+    own (see `SGD`).
+
     Differences from PyTorch's `torch.optim.SGD(momentum=...)`: PyTorch keeps
     an unscaled buffer `buf = momentum * buf + gradient` and steps
     `variable -= learning_rate * buf` (Nesterov:

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks, _sparse
+from . import _checks
 from .base import Optimizer
 
 # Base of the momentum warm-up: mu_t = beta_1 * (1 - 0.5 * SCHEDULE_DECAY ** t).
@@ -37,7 +37,8 @@ class Nadam(Optimizer):
 
     Epsilon is added outside the root of the bias-corrected velocity (unlike
     `Adam`, where the velocity is uncorrected). Equal, bit for bit, to
-    `keras.optimizers.Nadam(...)` on dense gradients.
+    `keras.optimizers.Nadam(...)` on dense gradients, except where
+    noted under "Departures from Keras" below.
 
     Differences from PyTorch's `torch.optim.NAdam`: PyTorch's schedule is
     `mu_t = beta_1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))` with
@@ -46,8 +47,18 @@ class Nadam(Optimizer):
     and its `weight_decay` is L2 unless `decoupled_weight_decay=True`; Keras's
     is always decoupled.
 
-    Sparse gradients are made dense before squaring, so repeated rows of an
-    `Embedding` gradient are summed first.
+    Departures from Keras, where Keras's result is wrong: sparse gradients
+    (`Embedding`) are made dense before anything else, clipping included
+    (`optimizers.base.Optimizer.apply`), so a row repeated in a batch is
+    summed first; Keras's built-in clips and squares each repeated
+    slice separately. Where a squared gradient overflows float32
+    (|gradient| above about 1.8e19) `velocity` becomes inf and Keras's association
+    `velocity + (gradient ** 2 - velocity) * (1 - beta_2)` turns it into NaN
+    on the next step, and the weights with it; here it stays inf, so the
+    weight stops moving but stays finite
+    (`optimizers.base.Optimizer._update_moment`; float64 keeps stepping).
+    With `epsilon=0`, a zero gradient with zero state divides 0 by 0: the
+    weight stays put here, Keras makes it NaN (`_divide`).
 
     Args:
         learning_rate: positive float, `LearningRateSchedule` or callable.
@@ -112,7 +123,7 @@ class Nadam(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         learning_rate = ops.cast(learning_rate, dtype)
-        gradient = _sparse.dense(ops.cast(gradient, dtype), variable)
+        gradient = ops.cast(gradient, dtype)
         mu_t = self._momentum_schedule(ops.cast(self.iterations + 1, dtype), dtype)
         mu_next = self._momentum_schedule(ops.cast(self.iterations + 2, dtype), dtype)
         u_product = ops.cast(self._u_product, dtype)
@@ -134,7 +145,9 @@ class Nadam(Optimizer):
         beta_2_power = ops.power(beta_2, ops.cast(self.iterations + 1, dtype))
         velocity_hat = ops.divide(velocity, ops.subtract(1.0, beta_2_power))
         denominator = ops.add(ops.sqrt(velocity_hat), self.epsilon)
-        step = ops.divide(ops.multiply(momentum_hat, learning_rate), denominator)
+        step = self._divide(
+            ops.multiply(momentum_hat, learning_rate), denominator, self.epsilon == 0
+        )
         self.assign_sub(variable, step)
 
     def get_config(self):

@@ -9,11 +9,12 @@ import optimizers
 # For each hyperparameter, values that must be refused.
 INVALID = {
     "learning_rate": [0.0, -0.1, float("nan"), float("inf"), "0.1", True, None],
-    "momentum": [-0.1, 1.0, 1.5, "0.9", None],
+    # 1 - 1e-9 rounds to 1.0 in float32.
+    "momentum": [-0.1, 1.0, 1.5, 1 - 1e-9, "0.9", None],
     "nesterov": ["true", 1, None],
-    "beta_1": [1.0, -0.1, "0.9"],
-    "beta_2": [1.0, 2.0, -1e-3],
-    "rho": [1.0, -0.5, None],
+    "beta_1": [1.0, -0.1, 1 - 1e-9, "0.9"],
+    "beta_2": [1.0, 2.0, 1 - 2**-25, -1e-3],
+    "rho": [1.0, -0.5, 1 - 1e-9, None],
     "epsilon": [-1e-7, float("nan"), "1e-7", None],
     "initial_accumulator_value": [-0.1, float("inf"), [0.1]],
     "amsgrad": ["yes", 1, None],
@@ -48,7 +49,7 @@ def test_adamw_needs_a_weight_decay():
 
 
 def test_message_says_what_is_allowed():
-    with pytest.raises(ValueError, match=re.escape("`beta_1` must be a float in [0, 1)")):
+    with pytest.raises(ValueError, match=re.escape("`beta_1` must be a float in [0, 1), at most")):
         optimizers.Adam(beta_1=1.0)
     with pytest.raises(ValueError, match="`learning_rate` must be a positive finite float"):
         optimizers.SGD(learning_rate=0)
@@ -60,6 +61,8 @@ def test_boundary_and_integer_values_are_accepted():
     assert isinstance(optimizer.beta_1, float)
     assert optimizers.Momentum(momentum=0).momentum == 0.0
     assert optimizers.RMSProp(rho=0.0, momentum=0.99).rho == 0.0
+    # The largest value float32 holds below 1 is accepted.
+    assert optimizers.Adam(beta_2=1 - 2**-24).beta_2 == 1 - 2**-24
 
 
 def test_keras_base_checks_still_apply():
