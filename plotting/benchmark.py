@@ -60,14 +60,17 @@ def draw_curves(folder: Path, results: dict, problem: str, path: Path,
     axis = figure.subplots()
     protocol = results["protocol"]
     target = protocol["problems"][problem]["target"]
+    highest = target
     for name in protocol["optimizers"]:
         for index, seed in enumerate(protocol["seeds"]):
             history = read_history(Path(folder) / f"{problem}-{name}-seed{seed}" / FILENAME)
             records = history["history"]
             axis.plot(records["step"], records["val_accuracy"], color=optimizer_color(name),
                       alpha=0.85, linewidth=1.2, label=name if index == 0 else None)
+            highest = max([highest, *(v for v in records["val_accuracy"] if v is not None)])
     axis.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target}")
-    axis.set_ylim(max(0.0, target - 0.25), min(1.0, target + 0.05) + 0.005)
+    # Zoomed on the target: curves far below it leave the figure at the bottom.
+    axis.set_ylim(max(0.0, target - 0.3), min(1.0, highest + 0.01) + 0.005)
     axis.set_xlabel("optimizer steps")
     axis.set_ylabel("validation accuracy")
     axis.set_title(f"{problem}: final runs at the chosen hyperparameters")
