@@ -140,6 +140,10 @@ def execute(executor, specs: list[dict], progress: Progress, phase: str) -> None
         progress.advance(phase)
 
 
+def trial_folder(folder: Path, problem: str, optimizer: str, number: int) -> Path:
+    return folder / f"{problem}-{optimizer}-trial{number:02d}"
+
+
 def tuning_phase(benchmark: Benchmark, folder: Path, executor, progress: Progress) -> dict:
     """Run every trial; best[problem][optimizer] = {"trial", "objective", "hyperparameters"}."""
     from experiments import tuning
@@ -151,25 +155,31 @@ def tuning_phase(benchmark: Benchmark, folder: Path, executor, progress: Progres
             study = tuning.open_study(storage, f"{problem.name}/{name}", benchmark.seeds[0])
             trials = tuning.trials_of(study, benchmark.search_spaces[name],
                                       benchmark.tuning_trials)
-            studies[problem.name, name] = (study, trials)
+            studies[problem, name] = (study, trials)
             specs += [run_spec(benchmark, problem, name, trial.params, benchmark.seeds[0],
-                               folder / f"{problem.name}-{name}-trial{trial.number:02d}")
+                               trial_folder(folder, problem.name, name, trial.number))
                       for trial in trials]
     execute(executor, specs, progress, "tuning trial")
     best = {}
-    for (problem_name, name), (study, trials) in studies.items():
-        target = next(p.target for p in benchmark.problems if p.name == problem_name)
-        ranked = []
-        for trial in trials:
-            history = read_history(folder / f"{problem_name}-{name}-trial{trial.number:02d}"
-                                   / FILENAME)
-            objective = trial_objective(history, target)
-            tuning.tell(study, trial, objective)
-            ranked.append((objective, trial.number, trial.params))
-        objective, number, params = min(ranked, key=lambda item: item[:2])
-        best.setdefault(problem_name, {})[name] = {
-            "trial": number, "objective": objective, "hyperparameters": dict(params)}
+    for (problem, name), (study, trials) in studies.items():
+        best.setdefault(problem.name, {})[name] = best_trial(folder, problem, name, study,
+                                                             trials)
     return best
+
+
+def best_trial(folder: Path, problem: Problem, optimizer: str, study, trials: list) -> dict:
+    """Tell the study each trial's objective (`analysis.benchmark.trial_objective`); the
+    lowest, ties to the earlier trial."""
+    from experiments import tuning
+
+    ranked = []
+    for trial in trials:
+        path = trial_folder(folder, problem.name, optimizer, trial.number) / FILENAME
+        objective = trial_objective(read_history(path), problem.target)
+        tuning.tell(study, trial, objective)
+        ranked.append((objective, trial.number, trial.params))
+    objective, number, params = min(ranked, key=lambda item: item[:2])
+    return {"trial": number, "objective": objective, "hyperparameters": dict(params)}
 
 
 def final_phase(benchmark: Benchmark, folder: Path, best: dict, executor,

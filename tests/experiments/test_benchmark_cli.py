@@ -142,3 +142,22 @@ def test_a_study_killed_mid_trial_resumes_to_the_same_table(tmp_path, tiny_mnist
         assert [trial["steps"] for trial in resumed["trials"]["mnist_mlp"][name]] == \
             [trial["steps"] for trial in complete["trials"]["mnist_mlp"][name]]
     assert json.loads((tmp_path / "tiny" / "benchmark.json").read_text())["tuning_trials"] == 2
+
+
+@pytest.mark.slow
+def test_the_defaults_ruleset_runs_each_optimizer_at_its_defaults(tmp_path, tiny_mnist):
+    import optimizers
+
+    (tmp_path / "suite.yaml").write_text(TINY_SUITE)
+    argv = ["--suite", str(tmp_path / "suite.yaml"), "--optimizer", "adam,sgd", "--ruleset",
+            "defaults", "--data_dir", str(tiny_mnist), "--output_dir", str(tmp_path),
+            "--experiment", "plain", "--quiet"]
+    assert train_model.main(argv) == 0
+    results = read_results(tmp_path / "plain")
+    assert results["trials"] == {} and results["best"] == {}
+    assert results["protocol"]["tuning_trials"] is None
+    for name in ("adam", "sgd"):
+        [final] = results["finals"]["mnist_mlp"][name]
+        assert final["hyperparameters"] == optimizers.hyperparameters(name)
+    assert not (tmp_path / "plain" / "optuna.journal").exists()
+    assert "defaults" in (tmp_path / "plain" / "report.md").read_text()
