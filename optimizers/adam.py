@@ -110,7 +110,7 @@ class Adam(Optimizer):
             ops.subtract(1, beta_1_power),
         )
         self._update_moment(momentum, gradient, 1 - self.beta_1)
-        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2)
+        self._update_moment(velocity, ops.square(gradient), 1 - self.beta_2, squares=True)
         if self.amsgrad:
             velocity_hat = self._velocity_hats[index]
             self.assign(velocity_hat, ops.maximum(velocity_hat, velocity))

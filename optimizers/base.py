@@ -17,11 +17,22 @@ It changes no update rule. It
 Where Keras's result is finite, each guard returns it bit for bit.
 """
 
+import sys
+
 import keras
 from keras import ops
+from keras.backend import standardize_dtype
 
 from . import _sparse
 from .records import registered_name
+
+# The largest finite value of each floating dtype.
+_LARGEST = {
+    "float16": 65504.0,
+    "bfloat16": 3.3895313892515355e38,
+    "float32": 3.4028234663852886e38,
+    "float64": sys.float_info.max,
+}
 
 
 class Optimizer(keras.optimizers.Optimizer):
@@ -63,20 +74,27 @@ class Optimizer(keras.optimizers.Optimizer):
         """
         self.assign(average, ops.add(ops.multiply(decay, average), ops.multiply(1 - decay, value)))
 
-    def _update_moment(self, moment, value, weight):
+    def _update_moment(self, moment, value, weight, squares=False):
         """`moment = moment + (value - moment) * weight` (Keras's Adam, Nadam).
 
         With `weight = 1 - beta` this is `beta * moment + (1 - beta) * value`
         in another rounding order; `weight` is passed as the caller's Keras
         counterpart forms it (a Python float for Adam, a tensor for Nadam).
-        Departure from Keras: once a squared gradient has overflowed to inf,
-        `inf + (value - inf) * weight` is NaN, and Keras's weights become NaN
-        on the next step. The average of an infinite value is infinite, so
-        where Keras's form gives NaN from non-NaN inputs this gives
-        `moment + value` (inf with the right sign); elsewhere Keras's bits.
+
+        `squares=True` marks a moment of squared gradients (never negative).
+        Departure from Keras there: once a squared gradient has overflowed
+        (float32: |gradient| above about 1.8e19), `moment` is inf and Keras's
+        `inf + (value - inf) * weight` is NaN on the next step, and so are
+        the weights. Here the `moment` inside the parentheses is capped at
+        the dtype's largest finite value, so the change stays finite and the
+        moment stays inf (the average of an infinite value); a finite moment
+        is unchanged by the cap, so the bits are Keras's. The weight then
+        stops moving (its step divides by inf) but stays finite.
         """
-        updated = ops.add(moment, ops.multiply(ops.subtract(value, moment), weight))
-        self.assign(moment, ops.where(ops.isnan(updated), ops.add(moment, value), updated))
+        current = moment
+        if squares:
+            current = ops.minimum(moment, _LARGEST[standardize_dtype(moment.dtype)])
+        self.assign_add(moment, ops.multiply(ops.subtract(value, current), weight))
 
     @staticmethod
     def _divide(numerator, denominator, may_be_zero):

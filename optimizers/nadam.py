@@ -135,7 +135,7 @@ class Nadam(Optimizer):
         velocity = self._velocities[index]
 
         self._update_moment(momentum, gradient, ops.subtract(1.0, beta_1))
-        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2))
+        self._update_moment(velocity, ops.square(gradient), ops.subtract(1.0, beta_2), squares=True)
 
         look_ahead = ops.divide(ops.multiply(mu_next, momentum), ops.subtract(1.0, u_product_next))
         current = ops.divide(
