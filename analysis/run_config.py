@@ -12,6 +12,9 @@ records) is a JSON object of five sections::
      "execution": {"epochs": 50, "batch_size": 64, "seed": 0, "early_stopping": null,
                    "divergence_threshold": null}}
 
+`execution` may also hold `eval_every_steps` (benchmark problems: validate every N
+steps instead of once an epoch; see training/runner.py's `evaluation_period`).
+
 `optimizer` holds the name and every hyperparameter of that optimizer, at its
 resolved value (a value may itself be a list or a map). `schedule` holds the
 name and the settings that schedule takes (`decay_rate`, `decay_epochs`,
@@ -65,8 +68,6 @@ ADDED = {
     ("model", "l2"): 0.0,
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
-    # Evaluate every N optimizer steps instead of once an epoch (benchmark problems).
-    ("execution", "eval_every_steps"): None,
 }
 DEFAULT_SCHEDULE = {"name": "constant", "warmup_epochs": 0}
 # The schedule section's keys and the flags that set them (decay_rate: lr_decay_rate).
