@@ -113,7 +113,13 @@ def build_parser() -> Parser:
 
 
 def add_study_arguments(parser: Parser) -> None:
-    """The flags of the learning-rate sensitivity figure and of the landscapes."""
+    """The flags of the learning-rate sensitivity figure, the landscapes and benchmarks."""
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="a benchmark's performance profiles, steps and seconds (with --experiment; "
+        "--table then prints its verdict tables)",
+    )
     parser.add_argument(
         "--sensitivity",
         action="store_true",
@@ -160,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         check_arguments(arguments)
         if arguments.export is not None:
             return export(arguments)
+        if arguments.profile or (arguments.table and is_benchmark(arguments)):
+            return plot_benchmark(arguments)
         if arguments.landscape is not None:
             return plot_landscape(arguments)
         return plot(arguments)
@@ -226,6 +234,36 @@ def parse_start(text: str) -> tuple[float, float]:
     if max(abs(x), abs(y)) > MAX_START:
         raise UsageError(f"--start {text!r} is too far out: |X| and |Y| at most {MAX_START:g}")
     return x, y
+
+
+def is_benchmark(arguments) -> bool:
+    from analysis.report import RESULTS_FILE
+
+    return bool(arguments.experiment) and (
+        Path(arguments.results_dir) / arguments.experiment / RESULTS_FILE).is_file()
+
+
+def plot_benchmark(arguments) -> int:
+    """--profile and --table of a benchmark experiment, from its results.json."""
+    from analysis.report import RESULTS_FILE, read_results
+    from analysis.report_text import benchmark_tables
+
+    if not arguments.experiment:
+        raise UsageError("--profile needs --experiment NAME (a benchmark's folder)")
+    folder = Path(arguments.results_dir) / arguments.experiment
+    try:
+        results = read_results(folder)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{folder} holds no finished benchmark ({RESULTS_FILE}): "
+                         f"{getattr(error, 'strerror', None) or error}") from None
+    if arguments.table:
+        print("\n".join(benchmark_tables(results)))
+    if arguments.profile:
+        from plotting.benchmark import draw_profiles
+
+        output = resolve_output(arguments.output, arguments.format, folder, "profile")
+        print(f"wrote {draw_profiles(results, output)}")
+    return 0
 
 
 def plot(arguments) -> int:

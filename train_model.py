@@ -9,6 +9,7 @@
     python train_model.py --config configs/compare_all.yaml --epochs 3
     python train_model.py --optimizer all --experiment study --resume
     python train_model.py --from_history results/study/adam_lr0.001_seed0/history.json
+    python train_model.py --suite small --optimizer all --tuning_trials 8 --seed 0,1,2
 
 Each run writes results/<experiment>/<run>/history.json; the experiment folder
 gets summary.md and summary.csv, and the table is printed at the end.
@@ -61,6 +62,12 @@ learning-rate schedules (--lr_schedule; S = steps per epoch, step counts updates
 
 grids: every combination of optimizers, learning rates (--learning_rate 0.1,0.01
   or --lr_sweep LOW:HIGH:N, N log-spaced rates), batch sizes and seeds runs once.
+
+benchmark suites (experiments/benchmark_cli.py; `--suite NAME --help` lists its flags):
+  --suite NAME runs the problems of configs/suites/NAME.yaml (smoke, small, full, ...)
+  for each optimizer under --ruleset tuned (default: --tuning_trials K trials, default 8,
+  from each optimizer's search space; the best re-run on every --seed) or defaults,
+  and writes results.json and report.md (scores from time to target).
 
 exit status: 0 done (diverged runs included), 2 bad input, 130 interrupted by
   Ctrl-C (SIGINT), 143 by SIGTERM; an interrupted experiment continues with --resume.
@@ -234,6 +241,12 @@ def read_run_config(path: str) -> dict:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if any(argument.split("=")[0] == "--suite" for argument in argv):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        from experiments.benchmark_cli import main as run_suite
+        from plotting.benchmark import draw_figures
+
+        return run_suite(argv, PROG, draw_figures=draw_figures)
     try:
         config = parse_config(argv)
     except ConfigError as error:

@@ -12,6 +12,9 @@ records) is a JSON object of five sections::
      "execution": {"epochs": 50, "batch_size": 64, "seed": 0, "early_stopping": null,
                    "divergence_threshold": null, "tensorboard": false}}
 
+`execution` may also hold `eval_every_steps` (benchmark problems: validate every N
+steps instead of once an epoch; see training/runner.py's `evaluation_period`).
+
 `optimizer` holds the name and every hyperparameter of that optimizer, at its
 resolved value (a value may itself be a list or a map). A run with per-layer
 optimizers adds `map`: {pattern: {"name": ..., every hyperparameter}} in the

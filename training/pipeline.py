@@ -46,3 +46,19 @@ def training_batches(x, y, batch_size: int, seed: int, first_epoch: int, epochs:
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def training_batches_by_step(x, y, batch_size: int, seed: int, first_step: int, last_step: int):
+    """The batches of global steps `first_step` .. `last_step - 1`, in order.
+
+    The same batches `training_batches` gives, cut at steps instead of epochs:
+    step k is batch k mod S of true epoch k // S (S = `steps_per_epoch`), and that
+    epoch's order still depends only on (seed, epoch). With Keras's
+    `steps_per_epoch` set to an evaluation period P, `fit`'s "epochs" are
+    evaluations, and a run resumed after evaluation e starts at step e * P.
+    """
+    per_epoch = steps_per_epoch(len(x), batch_size)
+    first_epoch, skipped = divmod(first_step, per_epoch)
+    epochs = -(-last_step // per_epoch)
+    batches = training_batches(x, y, batch_size, seed, first_epoch, epochs)
+    return batches.skip(skipped).take(last_step - first_step)

@@ -47,7 +47,7 @@ from training.divergence import DivergenceRule
 from training.environment import describe_environment, select_device
 from training.evaluation_weights import AveragedWeights, evaluated_at_averaged_weights
 from training.optimizer_map import with_optimizer_map
-from training.pipeline import steps_per_epoch, training_batches
+from training.pipeline import steps_per_epoch, training_batches, training_batches_by_step
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
 from training.tensorboard import tensorboard_callback, write_test_scores
 
@@ -211,15 +211,20 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
                                              environment, sizes)
     # A checkpoint taken after early stopping decided to stop: no epoch is left to run, but
     # `fit` still ends training, which restores the best weights.
-    last_epoch = first_epoch if early_stop and early_stop.stopped else config["execution"]["epochs"]
+    period, evaluations = evaluation_period(config["execution"], steps)
+    last_epoch = first_epoch if early_stop and early_stop.stopped else evaluations
+    if period == steps:
+        batches = training_batches(x_train, y_train, batch_size, seed, first_epoch, last_epoch)
+    else:  # fit's "epochs" are evaluation periods of `period` steps
+        batches = training_batches_by_step(x_train, y_train, batch_size, seed,
+                                           first_epoch * period, last_epoch * period)
     schedule = learning_rate if isinstance(learning_rate, LearningRateSchedule) else None
     callbacks = training_callbacks(history, config, folder, schedule, stateful)
     if config["execution"]["tensorboard"]:  # before the checkpoint, which must come last
         callbacks.insert(-1, tensorboard_callback(folder, config, history))
     try:
         model.fit(
-            training_batches(x_train, y_train, batch_size, seed, first_epoch, last_epoch),
-            steps_per_epoch=steps, initial_epoch=first_epoch, epochs=last_epoch,
+            batches, steps_per_epoch=period, initial_epoch=first_epoch, epochs=last_epoch,
             shuffle=False,  # training_batches orders every epoch itself
             validation_data=validation, verbose=verbose, callbacks=callbacks,
         )
@@ -235,6 +240,16 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
     finally:
         write_history(folder / FILENAME, history)
     return history
+
+
+def evaluation_period(execution: dict, steps: int) -> tuple[int, int]:
+    """(steps between evaluations, evaluations in the run).
+
+    Once an epoch (`steps` steps) by default; with `eval_every_steps` P, every P
+    steps, and the budget of `epochs` * `steps` steps is rounded up to whole periods.
+    """
+    period = execution.get("eval_every_steps") or steps
+    return period, -(-execution["epochs"] * steps // period)
 
 
 def start_or_continue(config: dict, folder: Path, previous: dict | None, model, stateful: list,
