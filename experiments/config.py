@@ -70,6 +70,9 @@ class ExperimentConfig:
     divergence_threshold: float | None = None  # a loss above it ends a run as diverged
     resume: bool = False  # continue the unfinished runs of an existing experiment
     keep_checkpoints: bool = False  # keep each run's last checkpoint once it has finished
+    workers: int = 1  # runs trained at once by local worker processes (experiments.workers)
+    threads_per_run: int | None = None  # TensorFlow CPU threads per run; None: cores / workers
+    ray: str | None = None  # Ray cluster address (or "auto") to run the runs on
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
@@ -114,6 +117,9 @@ CHECKS = {
     "divergence_threshold": checks.optional(checks.positive_number),
     "resume": checks.boolean,
     "keep_checkpoints": checks.boolean,
+    "workers": checks.positive_int,
+    "threads_per_run": checks.optional(checks.positive_int),
+    "ray": checks.optional(checks.name),
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
 # Fields that take one value or a list of them; CHECKS checks each item.
