@@ -23,6 +23,7 @@ import sys
 
 from experiments.config import (
     DEVICES,
+    JIT_CHOICES,
     SCHEDULES,
     ConfigError,
     check_values,
@@ -159,6 +160,11 @@ def build_parser() -> Parser:
     add("ray", "run every run as a task of the Ray cluster at ADDRESS (host:port, or auto: "
         "the one started on this machine); --output_dir must be on a disk all nodes share",
         metavar="ADDRESS")
+
+    add("mixed_precision", "compute in 16 bits, variables in float32: mixed_float16 with "
+        "Keras's loss scaling on a GPU, mixed_bfloat16 on a CPU", action="store_true")
+    add("jit_compile", "XLA compilation: auto (on a GPU only), on or off (default auto)",
+        choices=JIT_CHOICES)
 
     group = parser.add_argument_group("learning-rate schedule (formulas below)")
     add("lr_schedule", f"{', '.join(SCHEDULES)} (default constant)", choices=SCHEDULES,

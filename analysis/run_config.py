@@ -48,6 +48,8 @@ FIELDS = {
     "seed": ("execution", "seed"),
     "early_stopping": ("execution", "early_stopping"),
     "divergence_threshold": ("execution", "divergence_threshold"),
+    "mixed_precision": ("execution", "mixed_precision"),
+    "jit_compile": ("execution", "jit_compile"),
 }
 # Every (section, key) a resolved run config has (the optimizer's and schedule's own
 # settings besides). A history must have these.
@@ -65,6 +67,8 @@ ADDED = {
     ("model", "l2"): 0.0,
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
+    ("execution", "mixed_precision"): False,
+    ("execution", "jit_compile"): "off",
 }
 DEFAULT_SCHEDULE = {"name": "constant", "warmup_epochs": 0}
 # The schedule section's keys and the flags that set them (decay_rate: lr_decay_rate).

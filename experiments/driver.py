@@ -31,13 +31,17 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     `executor` (`experiments.execute`) runs the manifest; None: the one `config` asks for
     (`--workers`, `--ray`), else this process.
     """
+    try:  # first, so that an unreachable Ray cluster is reported before TensorFlow loads
+        executor = executor or executor_for(config)
+    except ConfigError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     from experiments.workers import limit_threads  # TensorFlow: only after parsing
     from training.environment import select_device
     from training.preflight import preflight
 
     plan = None
     try:
-        executor = executor or executor_for(config)
         if config.workers == 1 and not config.ray:
             limit_threads(config.threads_per_run)  # the runs train in this process
         device = select_device(config.device)

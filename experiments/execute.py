@@ -138,6 +138,11 @@ EXECUTORS: dict[str, Executor] = {"serial": execute_serially}
 def executor_for(config) -> Executor:
     """The executor an ExperimentConfig asks for: Ray (`ray`), local worker processes
     (`workers` > 1) or this process. Raises ConfigError for an unreachable Ray cluster."""
+    if config.ray and config.workers > 1:
+        from experiments.config import ConfigError
+
+        raise ConfigError("--workers and --ray cannot be combined: on Ray, the cluster's "
+                          "CPUs decide how many runs train at once")
     if config.ray:
         from experiments.ray_executor import ray_cluster
 

@@ -92,7 +92,9 @@ def run_config(config: ExperimentConfig, model: str, schedule: dict, optimizer: 
         "schedule": schedule,
         "execution": {"epochs": config.epochs, "batch_size": batch_size, "seed": seed,
                       "early_stopping": config.early_stopping,
-                      "divergence_threshold": config.divergence_threshold},
+                      "divergence_threshold": config.divergence_threshold,
+                      "mixed_precision": config.mixed_precision,
+                      "jit_compile": config.jit_compile},
     }
 
 
