@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from analysis import run_config
+from analysis.migration import MigrationError, migrate
 
 SCHEMA_VERSION = 2
 FILENAME = "history.json"
@@ -79,7 +80,6 @@ ENVIRONMENT_KEYS = ("python", "tensorflow", "keras", "device", "git_commit")
 HISTORY_KEYS = ("epoch", "step", "loss", "accuracy", "val_loss", "val_accuracy", "lr",
                 "train_time_s", "eval_time_s")
 INTEGER_KEYS = ("epoch", "step")
-UNKNOWN_CRITERION = "unknown (schema 1)"
 
 
 class HistoryError(ValueError):
@@ -171,9 +171,10 @@ def read_history(path: str | os.PathLike) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HistoryError(f"{path}: not valid JSON ({error})") from None
     if isinstance(history, dict) and history.get("schema_version") == 1:
-        from analysis.migration import migrate  # here: migration builds on this module
-
-        history = migrate(history, source=str(path))
+        try:
+            history = migrate(history)
+        except MigrationError as error:
+            raise HistoryError(f"{path}: {error}") from None
     validate_history(history, source=str(path))
     return history
 

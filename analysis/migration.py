@@ -10,13 +10,18 @@ count, no separate evaluation time and no data sizes; a diverged run had
 from __future__ import annotations
 
 from analysis import run_config
-from analysis.history import UNKNOWN_CRITERION, HistoryError
+
+UNKNOWN_CRITERION = "unknown (schema 1)"
+
+class MigrationError(ValueError):
+    """A schema 1 file that lacks what schema 1 requires; the message is one line."""
+
 
 V1_KEYS = ("schema_version", "status", "config", "environment", "history", "test",
            "wall_time_s", "diverged_at_epoch")
 
 
-def migrate(history: dict, source: str = "history") -> dict:
+def migrate(history: dict) -> dict:
     """`history` (schema 1) in schema 2. What schema 1 did not record stays unknown:
 
     - `train_time_s` takes schema 1's `epoch_time_s`, which *includes* the
@@ -27,13 +32,13 @@ def migrate(history: dict, source: str = "history") -> dict:
       the keys added since the first release at the values it ran with;
     - `data` is null.
 
-    Raises HistoryError naming `source` when it lacks a schema 1 key.
+    Raises MigrationError when it lacks a schema 1 key.
     """
     missing = [key for key in V1_KEYS if key not in history]
     if missing:
-        raise HistoryError(f"{source}: missing key(s) {', '.join(missing)}")
+        raise MigrationError(f"missing key(s) {', '.join(missing)}")
     if not isinstance(history["config"], dict) or not isinstance(history["history"], dict):
-        raise HistoryError(f"{source}: config and history must be objects")
+        raise MigrationError("config and history must be objects")
     records = dict(history["history"])
     count = len(records.get("epoch") or [])
     records["train_time_s"] = records.pop("epoch_time_s", [None] * count)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from analysis import run_config
 from experiments import checks, sections
 
 DEVICES = ("auto", "cpu", "gpu")
@@ -22,9 +23,7 @@ JIT_CHOICES = ("auto", "on", "off")
 # Learning-rate schedules by name; training/schedules.py builds them.
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "plateau")
 # The nested spelling of the schedule keys, as a run's history records them.
-SCHEDULE_KEYS = {"name": "lr_schedule", "decay_rate": "lr_decay_rate",
-                 "decay_epochs": "lr_decay_epochs", "patience": "lr_patience",
-                 "warmup_epochs": "warmup_epochs"}
+SCHEDULE_KEYS = run_config.SCHEDULE_FLAGS
 
 
 class ConfigError(ValueError):

@@ -81,21 +81,20 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
 
 def run_config(config: ExperimentConfig, model: str, schedule: dict, optimizer: str,
                hyperparameters: dict, batch_size, seed: int) -> dict:
-    """The resolved, sectioned config of one run (`analysis.run_config`): enough to repeat it."""
-    return {
-        "problem": {"dataset": config.dataset, "subset": config.subset,
-                    "validation_split": config.validation_split, "data_dir": config.data_dir,
-                    "target": config.target},
-        "model": {"name": model, "init": config.init, "dropout": config.dropout,
-                  "batch_norm": config.batch_norm, "l2": config.l2},
-        "optimizer": {"name": optimizer, **hyperparameters},
-        "schedule": schedule,
-        "execution": {"epochs": config.epochs, "batch_size": batch_size, "seed": seed,
-                      "early_stopping": config.early_stopping,
-                      "divergence_threshold": config.divergence_threshold,
-                      "mixed_precision": config.mixed_precision,
-                      "jit_compile": config.jit_compile},
-    }
+    """The resolved, sectioned config of one run: enough to repeat it.
+
+    Its keys are those of `analysis.run_config.FIELDS`, each taken from the flag of the
+    same name; the optimizer section is the name and every hyperparameter, the schedule
+    section the resolved schedule.
+    """
+    per_run = {"model": model, "batch_size": batch_size, "seed": seed}
+    sectioned = schema.empty()
+    for flag, (section, key) in schema.FIELDS.items():
+        if section not in ("optimizer", "schedule"):
+            sectioned[section][key] = per_run[flag] if flag in per_run else getattr(config, flag)
+    sectioned["optimizer"] = {"name": optimizer, **hyperparameters}
+    sectioned["schedule"] = schedule
+    return sectioned
 
 
 def require_unique(folders: list[str]) -> None:

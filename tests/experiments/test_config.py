@@ -140,3 +140,44 @@ def test_grid_values_and_flags(tmp_path):
                                        "--batch_norm", "false", "--early-stopping", "3"])
     assert (config.learning_rate, config.batch_size) == ((0.1, 0.01), ("full", 8))
     assert (config.batch_norm, config.early_stopping) == (False, 3)
+
+
+FLAT = """dataset: mnist
+model: cnn
+optimizer: all
+lr_sweep: 1e-3:1e-1:3
+seed: [0, 1]
+epochs: 2
+subset: 4000
+optimizer_config: {momentum: [0.5, 0.9], nesterov: true}
+lr_schedule: {name: step, decay_epochs: 2}
+quiet: true
+experiment: sweep
+"""
+SECTIONED = """problem: {dataset: mnist, subset: 4000}
+model: {name: cnn}
+optimizer: {name: all, nesterov: true}
+schedule: {name: step, decay_epochs: 2}
+execution: {epochs: 2}
+experiment: {name: sweep, quiet: true}
+grid:
+  optimizer: {learning_rate: [0.001, 0.01, 0.1], momentum: [0.5, 0.9]}
+  execution: {seed: [0, 1]}
+"""
+
+
+def test_a_flat_file_of_the_first_release_means_what_its_sectioned_form_means(tmp_path):
+    flat = resolve(load_yaml(write(tmp_path, FLAT, "flat.yaml")), {})
+    sectioned = resolve(load_yaml(write(tmp_path, SECTIONED, "sectioned.yaml")), {})
+    assert flat == sectioned
+    assert sectioned.grid == {"momentum": (0.5, 0.9)}
+    assert sectioned.optimizer_config == {"nesterov": True}
+    assert (sectioned.seed, sectioned.learning_rate) == ((0, 1), (0.001, 0.01, 0.1))
+    assert (sectioned.lr_schedule, sectioned.lr_decay_epochs) == ("step", 2)
+    assert (sectioned.experiment, sectioned.quiet) == ("sweep", True)
+
+
+def test_a_flag_replaces_an_axis_of_the_file(tmp_path):
+    path = write(tmp_path, SECTIONED)
+    config = train_model.parse_config(["--config", path, "--momentum", "0.7"])
+    assert config.grid == {} and config.optimizer_config["momentum"] == 0.7

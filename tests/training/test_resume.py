@@ -60,6 +60,7 @@ KILLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", KILLS)
 def test_a_killed_run_resumes_to_the_uninterrupted_history(tiny_mnist, tmp_path, uninterrupted,
                                                            moment):
@@ -81,6 +82,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_history(tiny_mnist, tmp_path,
     assert not list(path.parent.glob(".*.tmp")) and not (path.parent / CLAIM).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment, status", [("sigterm", 143), ("sigint", 130)])
 def test_a_signal_stops_the_run_cleanly_and_says_how_to_resume(tiny_mnist, tmp_path,
                                                                uninterrupted, moment, status):
@@ -195,6 +197,7 @@ def kill_and_resume(data_dir, output, flags, moment, epoch):
     return read_history(only_history(output))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_a_killed_run_resumes_exactly_with_schedules_and_stopping(request, tmp_path, scenario):
     fixture, flags, killed_in = SCENARIOS[scenario]

@@ -128,6 +128,7 @@ def test_a_diverging_run_is_a_result_not_an_error(tiny_mnist, tmp_path):
     json.loads(text)
 
 
+@pytest.mark.slow
 def test_end_to_end_in_a_subprocess(tiny_mnist, tmp_path):
     output = tmp_path / "results"
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
