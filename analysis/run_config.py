@@ -68,7 +68,9 @@ ADDED = {
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
     ("execution", "mixed_precision"): False,
-    ("execution", "jit_compile"): "off",
+    # Earlier runs compiled with jit_compile=False under op determinism, which is what
+    # "auto" resolves to there (training/precision.py).
+    ("execution", "jit_compile"): "auto",
 }
 DEFAULT_SCHEDULE = {"name": "constant", "warmup_epochs": 0}
 # The schedule section's keys and the flags that set them (decay_rate: lr_decay_rate).

@@ -19,7 +19,8 @@ from analysis import summary
 from analysis.history import FILENAME
 from analysis.loading import load_run
 from experiments.config import ConfigError, ExperimentConfig
-from experiments.execute import Executor, RunLost, executor_for
+from experiments.dispatch import Executor, RunLost
+from experiments.execute import executor_for
 from experiments.guard import Interrupted, interruptible
 from experiments.plan import plan_experiment
 

@@ -20,7 +20,7 @@ import socket
 from collections.abc import Iterator, Sequence
 
 from experiments.config import ConfigError
-from experiments.execute import Executor, dispatch, run_claimed
+from experiments.dispatch import Executor, dispatch, run_claimed
 from experiments.workers import limit_threads, one_line_per_epoch
 
 CONNECT_TIMEOUT_S = 5.0
@@ -62,10 +62,7 @@ def run_task(spec: dict, threads: int, directory: str) -> dict | None:
     """What a Ray task runs: the run under its claim, with `threads` CPU threads, in the
     driver's `directory` (relative paths of the spec mean the same there)."""
     os.chdir(directory)
-    try:
-        limit_threads(threads)
-    except RuntimeError:
-        pass  # a reused Ray worker whose TensorFlow is initialised: set by its first task
+    limit_threads(threads)  # a reused Ray worker keeps those its first task set
     return run_claimed(spec)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from experiments.execute import Executor, dispatch, run_claimed
+from experiments.dispatch import Executor, dispatch, run_claimed
 
 _worker = {"running": False}  # state of this process when it is a worker
 
@@ -43,13 +43,20 @@ def threads_per_worker(workers: int) -> int:
 
 def limit_threads(threads: int | None) -> None:
     """Give this process's TensorFlow `threads` intra-op and inter-op threads (before its
-    first operation: TensorFlow fixes its thread pools then). None leaves its defaults."""
+    first operation: TensorFlow fixes its thread pools then; later, says so on stderr and
+    keeps them). None leaves its defaults."""
     if threads is None:
         return
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already runs (an earlier run of this process)
+        current = tf.config.threading.get_intra_op_parallelism_threads()
+        if current != threads:
+            print(f"--threads_per_run {threads}: TensorFlow already runs in this process with "
+                  f"{current or 'its default number of'} threads; keeping them", file=sys.stderr)
 
 
 def prepare_worker(threads: int, gpus: int, counter) -> None:

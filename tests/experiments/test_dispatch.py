@@ -5,8 +5,8 @@ import concurrent.futures
 
 import pytest
 
-from experiments import execute
-from experiments.execute import RunLost, dispatch
+from experiments import dispatch as execute
+from experiments.dispatch import RunLost, dispatch
 from experiments.progress import Progress, duration
 
 

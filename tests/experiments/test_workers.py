@@ -46,14 +46,22 @@ def train(argv, **options):
                             **options)
 
 
+def finish(process, timeout=600):
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return out, err
+
+
 @pytest.fixture(scope="module")
 def serial_cnn(tiny_mnist, tmp_path_factory):
-    """The reference: both runs trained one after another in this process."""
+    """The reference: both runs trained one after another in one fresh process (this one's
+    TensorFlow may already run with other thread settings)."""
     output = tmp_path_factory.mktemp("serial")
-    assert train_model.main(arguments(tiny_mnist, output, model="cnn", epochs=5)) == 0
+    finish(train(arguments(tiny_mnist, output, model="cnn", epochs=5)))
     return histories(output)
 
 
+@pytest.mark.slow
 def test_workers_give_the_serial_histories_bit_for_bit(tiny_mnist, tmp_path, serial_cnn):
     process = train(arguments(tiny_mnist, tmp_path, "--workers", "2", model="cnn", epochs=5))
     out, err = process.communicate(timeout=600)
@@ -81,6 +89,7 @@ def wait_for_epoch(folder, epoch, timeout=300):
     raise AssertionError(f"{folder} never reached epoch {epoch}")
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_nothing(tiny_mnist, tmp_path, serial_cnn):
     process = train(arguments(tiny_mnist, tmp_path, "--workers", "2", model="cnn", epochs=5))
     victim = tmp_path / "exp" / "adam_lr0.001_seed0"
@@ -97,6 +106,7 @@ def test_a_killed_worker_loses_nothing(tiny_mnist, tmp_path, serial_cnn):
         assert not (tmp_path / "exp" / name / CLAIM).exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_every_worker_and_says_how_to_resume(tiny_mnist, tmp_path, serial_cnn):
     argv = arguments(tiny_mnist, tmp_path, "--workers", "2", model="cnn", epochs=5)
     process = train(argv, start_new_session=True)  # its own process group, like a terminal's
@@ -109,11 +119,12 @@ def test_ctrl_c_stops_every_worker_and_says_how_to_resume(tiny_mnist, tmp_path, 
     assert "interrupted" in {history["status"] for history in left.values()}
     assert all(history["status"] in ("interrupted", "completed") for history in left.values())
 
-    assert train_model.main([*argv, "--resume"]) == 0
+    finish(train([*argv, "--resume"]))
     for name, history in histories(tmp_path).items():
         assert repeatable(history) == repeatable(serial_cnn[name]), name
 
 
+@pytest.mark.slow
 def test_more_workers_than_runs_uses_fewer(tiny_mnist, tmp_path):
     process = train(arguments(tiny_mnist, tmp_path, "--workers", "5", epochs=1))
     out, err = process.communicate(timeout=600)
