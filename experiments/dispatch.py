@@ -42,6 +42,7 @@ class InProcess:
 
     capacity = 1
     lost_errors: tuple = ()
+    lost_together = False
 
     def submit(self, spec: dict) -> concurrent.futures.Future:
         future = concurrent.futures.Future()
@@ -56,10 +57,14 @@ class InProcess:
 
 
 def dispatch(specs: Sequence[dict], backend, stream=None) -> Iterator[dict]:
-    """Run every spec on `backend` (`capacity` runs at once; `submit(spec)` -> a Future of
-    `run_claimed(spec)`; `lost_errors`: the exceptions of a future whose worker died;
-    `restart()` after such a death; `stop()` to interrupt the runs in flight and wait for
-    them). Yields each finished run's history; raises RunLost for a run lost too often."""
+    """Run every spec on `backend` and yield each finished run's history.
+
+    The backend has `capacity` (runs at once), `submit(spec)` (a Future of
+    `run_claimed(spec)`), `lost_errors` (the exceptions of a future whose worker died),
+    `lost_together` (whether such a death fails every run in flight; `restart()` is then
+    called) and `stop()` (interrupt the runs in flight and wait for them). Raises RunLost
+    for a run whose worker died `MAX_LOSSES` times, and whatever a run raised.
+    """
     pending, in_flight = collections.deque(specs), {}
     elsewhere, losses = [], collections.Counter()
     progress = Progress(len(specs), stream=stream)
@@ -77,8 +82,8 @@ def dispatch(specs: Sequence[dict], backend, stream=None) -> Iterator[dict]:
                 elsewhere.clear()
                 continue
             done, _ = concurrent.futures.wait(in_flight, return_when="FIRST_COMPLETED")
-            if any(future.exception() for future in done
-                   if isinstance(future.exception(), backend.lost_errors)):
+            if backend.lost_together and any(
+                    isinstance(future.exception(), backend.lost_errors) for future in done):
                 # A worker died and took its pool down: wait for the other runs in flight.
                 done, _ = concurrent.futures.wait(in_flight)
                 progress.show("a worker process died; its runs continue from their last "

@@ -80,6 +80,7 @@ class RayBackend:
             slots = min(slots, int(resources.get("GPU", 0) // gpus))
         self.capacity = max(1, slots)
         self.lost_errors = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError)
+        self.lost_together = False  # after Ray's own retries: only that task is lost
         self.references = {}
 
     def submit(self, spec: dict):

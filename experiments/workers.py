@@ -92,6 +92,7 @@ class WorkerPool:
     """The `dispatch` backend of `local_workers`: a spawn-start process pool."""
 
     lost_errors = (BrokenProcessPool,)
+    lost_together = True  # one dead worker breaks the whole pool
 
     def __init__(self, workers: int, threads: int, gpus: int):
         self.capacity, self.threads, self.gpus = workers, threads, gpus

@@ -19,6 +19,7 @@ class FakeBackend:
     one (a history, None for 'held elsewhere', or an exception)."""
 
     lost_errors = (Died,)
+    lost_together = True
 
     def __init__(self, script, capacity=2):
         self.script, self.capacity = script, capacity
@@ -70,6 +71,14 @@ def test_a_dead_worker_requeues_its_run_and_restarts_the_pool():
     histories = list(dispatch([spec("a"), spec("b")], backend))
     assert sorted(history["folder"] for history in histories) == ["a", "b"]
     assert backend.calls.count("a") == 2 and backend.restarts == 1
+
+
+def test_a_lost_task_alone_is_requeued_without_a_restart():
+    backend = FakeBackend({"a": [Died(), done("a")], "b": [done("b")]})
+    backend.lost_together = False  # Ray: a crashed task takes nothing else with it
+    histories = list(dispatch([spec("a"), spec("b")], backend))
+    assert sorted(history["folder"] for history in histories) == ["a", "b"]
+    assert backend.calls.count("a") == 2 and backend.restarts == 0
 
 
 def test_a_run_that_keeps_killing_its_worker_is_given_up():
