@@ -24,10 +24,11 @@ from functools import partial
 from pathlib import Path
 
 from analysis.grouping import group_by_configuration
+from analysis.loading import SelectionError, load_runs
 from analysis.summary import format_text, summarize, write_tables
 from plotting.landscape import FUNCTIONS, LandscapeError
 from plotting.output import FORMATS, OutputError, resolve_output
-from plotting.runs import ALL, SelectionError, load_runs, parse_optimizers, select_runs
+from plotting.runs import ALL, parse_optimizers, select_runs
 
 PROGRAM = "plot_results.py"
 METRICS = ("loss", "accuracy", "both", "lr")  # plotting.curves.CHOICES, without matplotlib

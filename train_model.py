@@ -39,7 +39,8 @@ optimizer hyperparameters:
   Any other --NAME VALUE pair sets hyperparameter NAME of the chosen optimizers,
   e.g. --momentum 0.95, --beta_2 0.99, --nesterov true, or --amsgrad alone for
   true. With several optimizers, each takes the ones it has. In YAML, put them
-  under optimizer_config:, where a list of values makes a grid axis.
+  in the optimizer: section (a list there is one value), and values to try
+  under grid: (grid: {optimizer: {momentum: [0.9, 0.99]}}); see the README.
   Every optimizer also takes:
     --weight_decay W      decoupled weight decay: each step, w -= lr * W * w, apart
                           from the gradient (unlike --l2, which adds to the loss)
@@ -147,7 +148,8 @@ def build_parser() -> Parser:
     add("keep_checkpoints", "keep each run's last checkpoint after it finishes",
         action="store_true")
     add("divergence_threshold", "end a run as diverged once its loss exceeds this "
-        "(a non-finite loss always does)", type=float, metavar="LOSS")
+        "(default: once its cross-entropy exceeds 2 ln(classes); a non-finite loss always "
+        "does)", type=float, metavar="LOSS")
     add("from_history", "repeat the run recorded in this history.json (its config; "
         "flags still override)", metavar="PATH")
 

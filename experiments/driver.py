@@ -16,7 +16,7 @@ from pathlib import Path
 
 import data
 from analysis import summary
-from analysis.history import FILENAME
+from analysis.history import FILENAME, HistoryError
 from analysis.loading import load_run
 from experiments.config import ConfigError, ExperimentConfig
 from experiments.dispatch import Executor, RunLost
@@ -88,8 +88,12 @@ def resume_command(prog: str, argv, folder: Path) -> str:
 
 def report(specs: list[dict], experiment: Path) -> None:
     """Print the comparison table of the runs on disk and write it beside them."""
-    paths = [Path(spec["folder"]) / FILENAME for spec in specs]
-    histories = [load_run(path).history for path in paths if path.exists()]
+    histories = []
+    for spec in specs:
+        try:
+            histories.append(load_run(Path(spec["folder"]) / FILENAME).history)
+        except (HistoryError, OSError):
+            continue  # never started, or left unreadable: not a row of the table
     if not histories:
         return
     rows = summary.summarize(histories)
