@@ -10,6 +10,8 @@
     python train_model.py --optimizer all --experiment study --resume
     python train_model.py --from_history results/study/adam_lr0.001_seed0/history.json
     python train_model.py --suite small --optimizer all --tuning_trials 8 --seed 0,1,2
+    python train_model.py --optimizer all --seed 0,1 --workers 2
+    python train_model.py --optimizer all --seed 0,1 --ray auto --output_dir /shared/results
 
 Each run writes results/<experiment>/<run>/history.json; the experiment folder
 gets summary.md and summary.csv, and the table is printed at the end.
@@ -23,6 +25,7 @@ import sys
 
 from experiments.config import (
     DEVICES,
+    JIT_CHOICES,
     SCHEDULES,
     ConfigError,
     check_values,
@@ -165,6 +168,21 @@ def build_parser() -> Parser:
         "does)", type=float, metavar="LOSS")
     add("from_history", "repeat the run recorded in this history.json (its config; "
         "flags still override)", metavar="PATH")
+
+    group = parser.add_argument_group("scale out (README: Scale out)")
+    add("workers", "train up to N runs at once, each in its own process, the CPU threads "
+        "(and GPUs) divided between them (default 1: in this process)", type=int, metavar="N")
+    add("threads_per_run", "TensorFlow CPU threads of each run (default: cores / workers; "
+        "equal values give bit-identical histories however runs are scheduled)", type=int,
+        metavar="N")
+    add("ray", "run every run as a task of the Ray cluster at ADDRESS (host:port, or auto: "
+        "the one started on this machine); --output_dir must be on a disk all nodes share",
+        metavar="ADDRESS")
+
+    add("mixed_precision", "compute in 16 bits, variables in float32: mixed_float16 with "
+        "Keras's loss scaling on a GPU, mixed_bfloat16 on a CPU", action="store_true")
+    add("jit_compile", "XLA compilation: auto (on a GPU only), on or off (default auto)",
+        choices=JIT_CHOICES)
 
     group = parser.add_argument_group("learning-rate schedule (formulas below)")
     add("lr_schedule", f"{', '.join(SCHEDULES)} (default constant)", choices=SCHEDULES,

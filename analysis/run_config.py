@@ -55,6 +55,8 @@ FIELDS = {
     "early_stopping": ("execution", "early_stopping"),
     "divergence_threshold": ("execution", "divergence_threshold"),
     "tensorboard": ("execution", "tensorboard"),
+    "mixed_precision": ("execution", "mixed_precision"),
+    "jit_compile": ("execution", "jit_compile"),
 }
 # Every (section, key) a resolved run config has (the optimizer's and schedule's own
 # settings besides). A history must have these.
@@ -73,6 +75,10 @@ ADDED = {
     ("execution", "early_stopping"): None,
     ("execution", "divergence_threshold"): None,
     ("execution", "tensorboard"): False,
+    ("execution", "mixed_precision"): False,
+    # Earlier runs compiled with jit_compile=False under op determinism, which is what
+    # "auto" resolves to there (training/precision.py).
+    ("execution", "jit_compile"): "auto",
 }
 # Settings that change what a run writes beside its history, never its results: runs
 # that differ only in them are one configuration (`analysis.grouping`).

@@ -95,7 +95,7 @@ def main(argv, prog: str = "train_model.py", executor=None, draw_figures=None) -
     import data
     from experiments.benchmark import prepare_folder, run_benchmark
     from experiments.execute import execute_serially
-    from experiments.guard import Interrupted, experiment_lock, interruptible
+    from experiments.guard import Interrupted, interruptible
 
     try:
         benchmark = plan(build_parser(prog).parse_args(argv))
@@ -105,7 +105,7 @@ def main(argv, prog: str = "train_model.py", executor=None, draw_figures=None) -
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     try:
-        with experiment_lock(folder), interruptible():
+        with interruptible():  # each run is claimed by the executor (experiments.claims)
             run_benchmark(benchmark, folder, executor or execute_serially, draw_figures)
     except ConfigError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)

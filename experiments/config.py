@@ -20,6 +20,7 @@ from experiments import checks, sections
 from optimizers import groups as optimizer_groups
 
 DEVICES = ("auto", "cpu", "gpu")
+JIT_CHOICES = ("auto", "on", "off")
 # Learning-rate schedules by name; training/schedules.py builds them.
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "plateau")
 # The nested spelling of the schedule keys, as a run's history records them.
@@ -71,6 +72,11 @@ class ExperimentConfig:
     resume: bool = False  # continue the unfinished runs of an existing experiment
     keep_checkpoints: bool = False  # keep each run's last checkpoint once it has finished
     tensorboard: bool = False  # also write TensorBoard logs beside each run's history
+    workers: int = 1  # runs trained at once by local worker processes (experiments.workers)
+    threads_per_run: int | None = None  # TensorFlow CPU threads per run; None: cores / workers
+    ray: str | None = None  # Ray cluster address (or "auto") to run the runs on
+    mixed_precision: bool = False  # mixed_float16 on a GPU, mixed_bfloat16 on a CPU
+    jit_compile: str = "auto"  # XLA: auto (on a GPU only), on, off
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
@@ -118,6 +124,11 @@ CHECKS = {
     "resume": checks.boolean,
     "keep_checkpoints": checks.boolean,
     "tensorboard": checks.boolean,
+    "workers": checks.positive_int,
+    "threads_per_run": checks.optional(checks.positive_int),
+    "ray": checks.optional(checks.name),
+    "mixed_precision": checks.boolean,
+    "jit_compile": lambda value: None if value in JIT_CHOICES else "must be auto, on or off",
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
 # Fields that take one value or a list of them; CHECKS checks each item.

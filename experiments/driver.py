@@ -2,8 +2,9 @@
 
 `run_experiment(config)` is what `train_model.py` runs after parsing: it plans
 and checks everything before it writes anything, then hands the specs to an
-executor (`experiments.execute`) under the experiment's lock, and ends with
-the comparison table of the runs' history files.
+executor (`experiments.execute`: this process, local workers or a Ray cluster;
+each run under its own claim, `experiments.claims`), and ends with the
+comparison table of the runs' history files.
 """
 
 from __future__ import annotations
@@ -18,19 +19,32 @@ from analysis import summary
 from analysis.history import FILENAME, HistoryError
 from analysis.loading import data_note, load_run
 from experiments.config import ConfigError, ExperimentConfig
-from experiments.execute import Executor, execute_serially
-from experiments.guard import Interrupted, experiment_lock, interruptible
+from experiments.dispatch import Executor, RunLost
+from experiments.execute import executor_for
+from experiments.guard import Interrupted, interruptible
 from experiments.plan import plan_experiment
 
 
 def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=(),
-                   executor: Executor = execute_serially) -> int:
-    """Train every run of `config`; the exit status for the command line."""
-    from training.environment import select_device  # TensorFlow: only after parsing
+                   executor: Executor | None = None) -> int:
+    """Train every run of `config`; the exit status for the command line.
+
+    `executor` (`experiments.execute`) runs the manifest; None: the one `config` asks for
+    (`--workers`, `--ray`), else this process.
+    """
+    try:  # first, so that an unreachable Ray cluster is reported before TensorFlow loads
+        executor = executor or executor_for(config)
+    except ConfigError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    from experiments.workers import limit_threads  # TensorFlow: only after parsing
+    from training.environment import select_device
     from training.preflight import preflight
 
     plan = None
     try:
+        if config.workers == 1 and not config.ray:
+            limit_threads(config.threads_per_run)  # the runs train in this process
         device = select_device(config.device)
         plan = plan_experiment(config)
         preflight(plan.specs, plan.folder)
@@ -43,12 +57,13 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     print(f"Device: {device}")
     print(f"Experiment: {plan.folder} ({count} run{'s' if count > 1 else ''})")
     try:
-        with experiment_lock(plan.folder), interruptible():
+        with interruptible():
             for _ in executor(plan.specs):
                 pass
-    except ConfigError as error:  # the experiment is locked by a live process
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
+    except RunLost as error:
+        print(f"{prog}: error: {error}. Resume with:\n  "
+              f"{resume_command(prog, argv, plan.folder)}", file=sys.stderr)
+        return 1
     except Interrupted as stop:
         print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
               f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)

@@ -7,24 +7,46 @@ that runs every spec of the manifest (`experiments.plan`) with
 let KeyboardInterrupt and the driver's `Interrupted` through, after the runs
 in flight have written their histories. Each spec is plain JSON, so a worker
 process or a Ray task can run it from the spec alone.
+
+Three come with the toolkit, all built on `experiments.dispatch` (one loop: claims,
+retries after a worker died, the progress line): `execute_serially` (this
+process), `experiments.workers.local_workers(n)` (n processes of this
+machine) and `experiments.ray_executor.ray_cluster(address)` (tasks of a Ray
+cluster). `executor_for(config)` picks the one the command line asked for.
+Every run is trained under its claim (`experiments.claims`), so several
+invocations, on one machine or several sharing a disk, can execute one
+manifest together: a run another process holds is waited for, not repeated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
-from analysis.run_config import describe
-
-Executor = Callable[[Sequence[dict]], Iterator[dict]]
+from experiments.dispatch import Executor, InProcess, dispatch
 
 
 def execute_serially(specs: Sequence[dict]) -> Iterator[dict]:
     """Run the specs one after another in this process, in manifest order."""
-    from training.runner import run_one  # imports TensorFlow: only when runs are executed
-
-    for number, spec in enumerate(specs, start=1):
-        print(f"\n[{number}/{len(specs)}] {describe(spec['config'])}", flush=True)
-        yield run_one(spec)
+    return dispatch(specs, InProcess())
 
 
 EXECUTORS: dict[str, Executor] = {"serial": execute_serially}
+
+
+def executor_for(config) -> Executor:
+    """The executor an ExperimentConfig asks for: Ray (`ray`), local worker processes
+    (`workers` > 1) or this process. Raises ConfigError for an unreachable Ray cluster."""
+    if config.ray and config.workers > 1:
+        from experiments.config import ConfigError
+
+        raise ConfigError("--workers and --ray cannot be combined: on Ray, the cluster's "
+                          "CPUs decide how many runs train at once")
+    if config.ray:
+        from experiments.ray_executor import ray_cluster
+
+        return ray_cluster(config.ray, config.device, config.threads_per_run)
+    if config.workers > 1:
+        from experiments.workers import local_workers
+
+        return local_workers(config.workers, config.device, config.threads_per_run)
+    return execute_serially

@@ -13,7 +13,6 @@ import functools
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 from keras.optimizers.schedules import LearningRateSchedule
 
 import data
@@ -48,6 +47,7 @@ from training.environment import describe_environment, select_device
 from training.evaluation_weights import AveragedWeights, evaluated_at_averaged_weights
 from training.optimizer_map import with_optimizer_map
 from training.pipeline import steps_per_epoch, training_batches, training_batches_by_step
+from training.precision import JIT_COMPILE, policy_name, use_determinism, use_policy
 from training.schedules import PLATEAU_MIN_DELTA, build_learning_rate
 from training.tensorboard import tensorboard_callback, write_test_scores
 
@@ -134,7 +134,7 @@ def build_compiled_model(config: dict, learning_rate, steps_per_epoch: int = 1):
         optimizer=with_optimizer_map(config, optimizer, model, steps_per_epoch),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        jit_compile=False,  # XLA is several times slower for these networks on a CPU
+        jit_compile=JIT_COMPILE[config["execution"]["jit_compile"]],
     )
     return model
 
@@ -196,13 +196,17 @@ def train(config: dict, folder: Path, previous: dict | None, environment: dict,
     seed = config["execution"]["seed"]
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    deterministic = use_determinism(config["execution"]["jit_compile"])
     (x_train, y_train), validation = split_for_run(arrays, config)
     batch_size = batch_size_for(config, len(x_train))
     steps = steps_per_epoch(len(x_train), batch_size)
     learning_rate = build_learning_rate(config["schedule"],
                                         config["optimizer"]["learning_rate"], steps)
+    policy = policy_name(config["execution"]["mixed_precision"], environment["device"])
+    use_policy(policy)
     model = build_compiled_model(config, learning_rate, steps)
+    environment = {**environment, "precision_policy": policy,
+                   "jit_compile": bool(model.jit_compile), "op_determinism": deterministic}
     stateful = stateful_callbacks(config)
     early_stop = next((callback for callback in stateful if isinstance(callback, EarlyStop)), None)
     sizes = {**arrays["source"], "train_examples": len(x_train),

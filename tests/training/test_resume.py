@@ -10,7 +10,7 @@ import pytest
 
 import train_model
 from analysis.history import read_history
-from experiments.guard import LOCK
+from experiments.claims import CLAIM
 from training.checkpoint import FOLDER, latest_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_history(tiny_mnist, tmp_path,
     resumed = read_history(path)
     assert repeatable(resumed) == repeatable(read_history(uninterrupted))
     assert not (path.parent / FOLDER).exists(), "checkpoints go once the run completes"
-    assert not list(path.parent.glob(".*.tmp")) and not (output / "exp" / LOCK).exists()
+    assert not list(path.parent.glob(".*.tmp")) and not (path.parent / CLAIM).exists()
 
 
 @pytest.mark.slow
@@ -157,25 +157,6 @@ def test_divergence_threshold_ends_the_run(tiny_mnist, tmp_path):
     assert history["divergence"]["criterion"] == "loss_threshold"
     assert history["divergence"]["value"] == history["history"]["loss"][0]
     assert history["history"]["loss"][0] > 1e-3 and history["test"] is None
-
-
-def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tiny_mnist, tmp_path, capsys):
-    import socket
-
-    folder = tmp_path / "exp"
-    folder.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        (folder / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()}\n")
-        assert train_model.main(arguments(tiny_mnist, tmp_path, "--epochs", "1")) == 2
-        assert f"being trained into by process {sleeper.pid}" in capsys.readouterr().err
-        assert not list(folder.glob("*/history.json")), "nothing trained while locked"
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-    # The process is gone now: its lock is stale and is taken over.
-    assert train_model.main(arguments(tiny_mnist, tmp_path, "--epochs", "1")) == 0
-    assert not (folder / LOCK).exists()
 
 
 def test_no_room_for_a_checkpoint_is_refused(tiny_mnist, tmp_path, monkeypatch, capsys):
