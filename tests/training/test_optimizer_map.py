@@ -72,7 +72,8 @@ def test_every_group_follows_the_schedule_from_its_own_rate(tiny_mnist, tmp_path
               "optimizer": {"name": "adam", "learning_rate": 0.001,
                             "map": {"dense/.*": {"name": "sgd", "learning_rate": 0.1}}},
               "schedule": {"name": "step", "decay_rate": 0.5, "decay_epochs": 1,
-                           "warmup_epochs": 0}}
+                           "warmup_epochs": 0},
+              "execution": {"jit_compile": "auto"}}
     keras.backend.clear_session()
     model = build_compiled_model(config, 0.001, steps_per_epoch=10)
     default, group = model.optimizer.optimizers[1], model.optimizer.optimizers[0]
