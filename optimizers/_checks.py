@@ -36,6 +36,15 @@ def learning_rate(value):
     return number
 
 
+def positive_learning_rate(value):
+    """`learning_rate`, without 0: for a rule that divides by the rate (FTRL)."""
+    checked = learning_rate(value)
+    if checked == 0.0:
+        _fail("learning_rate", value, "a finite float > 0 (this update divides by it), "
+              "a LearningRateSchedule or a callable")
+    return checked
+
+
 # The largest float below 1 that float32 keeps below 1; from 1 - 2 ** -25 up, a
 # float32 cast rounds to 1.0, and `1 - beta ** t` (Adam's bias correction) becomes 0.
 _BELOW_ONE_IN_FLOAT32 = 1.0 - 2.0**-24

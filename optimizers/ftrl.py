@@ -83,7 +83,7 @@ class Ftrl(Optimizer):
         **kwargs,
     ):
         super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
+            learning_rate=_checks.positive_learning_rate(learning_rate),
             weight_decay=_checks.weight_decay(weight_decay),
             **kwargs,
         )
