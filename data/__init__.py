@@ -17,6 +17,7 @@ from data.prepare import (
     class_balanced_subset,
     preprocess,
     split_validation,
+    validation_count,
 )
 from data.registry import DATASETS, DatasetInfo, get_dataset_info
 from data.sources import load_dataset, load_dataset_with_source
@@ -33,4 +34,5 @@ __all__ = [
     "load_dataset_with_source",
     "preprocess",
     "split_validation",
+    "validation_count",
 ]

@@ -53,6 +53,26 @@ def _pick_per_class(y, quotas: dict, rng) -> tuple[np.ndarray, np.ndarray]:
     return rng.permutation(np.concatenate(chosen)), rng.permutation(np.concatenate(rest))
 
 
+def validation_count(images: int, fraction: float) -> int:
+    """How many of `images` a validation `fraction` holds out: ``round(fraction * images)``.
+
+    Raises DataError unless `fraction` is a number in (0, 1) that leaves at least one
+    image for validation and one for training.
+    """
+    is_number = isinstance(fraction, Real) and not isinstance(fraction, bool)
+    if not is_number or not math.isfinite(fraction) or not 0 < fraction < 1:
+        raise DataError(
+            f"validation fraction must be a number strictly between 0 and 1, got {fraction!r}"
+        )
+    count = round(fraction * images)
+    if not 1 <= count < images:
+        raise DataError(
+            f"validation fraction {fraction} of {images} images leaves {count} for "
+            f"validation and {images - count} for training; both need at least 1"
+        )
+    return count
+
+
 def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
     """Split off ``round(fraction * N)`` images for validation, stratified by class.
 
@@ -61,17 +81,7 @@ def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
     and both parts come out in a shuffled order fixed by ``seed``.
     """
     _check_pair(x, y)
-    is_number = isinstance(fraction, Real) and not isinstance(fraction, bool)
-    if not is_number or not math.isfinite(fraction) or not 0 < fraction < 1:
-        raise DataError(
-            f"validation fraction must be a number strictly between 0 and 1, got {fraction!r}"
-        )
-    val_count = round(fraction * len(y))
-    if not 1 <= val_count < len(y):
-        raise DataError(
-            f"validation fraction {fraction} of {len(y)} images leaves {val_count} for "
-            f"validation and {len(y) - val_count} for training; both need at least 1"
-        )
+    val_count = validation_count(len(y), fraction)
     labels, counts = np.unique(y, return_counts=True)
     quotas = dict(zip(labels.tolist(), _largest_remainder(counts, val_count).tolist(), strict=True))
     val_index, train_index = _pick_per_class(y, quotas, np.random.default_rng(seed))

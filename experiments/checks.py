@@ -31,6 +31,15 @@ def name(value) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 
 
+def folder_name(value) -> str | None:
+    """One folder's name: no path separator, not "." or ".." (it must stay inside its parent)."""
+    if name(value) is not None:
+        return name(value)
+    if "/" in value or "\\" in value or value.strip() in (".", ".."):
+        return "must be one folder name, without '/' or '\\' and not '.' or '..'"
+    return None
+
+
 def names(value) -> str | None:
     if isinstance(value, (list, tuple)) and value and all(name(item) is None for item in value):
         return None

@@ -117,7 +117,7 @@ CHECKS = {
     "init": checks.name,
     "data_dir": checks.optional(checks.name),
     "output_dir": checks.name,
-    "experiment": checks.optional(checks.name),
+    "experiment": checks.optional(checks.folder_name),
     "device": _device,
     "quiet": checks.boolean,
     "divergence_threshold": checks.optional(checks.positive_number),
@@ -243,12 +243,25 @@ def _with_map(checked: dict, hyperparameters: dict, axes: dict, where) -> dict:
     return {**checked, "optimizer_config": hyperparameters, "grid": axes}
 
 
+def _lift_learning_rate(values: dict, where) -> dict:
+    """`optimizer_config: {learning_rate: ...}` (a flat file's spelling) checked and gridded
+    exactly as a top-level `learning_rate`."""
+    nested = values.get("optimizer_config")
+    if not isinstance(nested, dict) or "learning_rate" not in nested:
+        return values
+    if "learning_rate" in values:
+        raise ConfigError(f"{where('learning_rate')} is given twice: as learning_rate and "
+                          "in optimizer_config; keep one")
+    rest = {key: value for key, value in nested.items() if key != "learning_rate"}
+    return {**values, "optimizer_config": rest, "learning_rate": nested["learning_rate"]}
+
+
 def check_values(values: dict, where) -> dict:
     """Normalise and check `values`; `where(key)` names the key's origin in error messages.
 
     `optimizer_map` (a flag, or a key of a flat file) becomes `optimizer_config["map"]`.
     """
-    values = _expand_schedule(_expand_lr_sweep(values, where), where)
+    values = _expand_schedule(_expand_lr_sweep(_lift_learning_rate(values, where), where), where)
     optimizer_map = values.pop(MAP_FLAG, None)
     checked = {}
     for key, value in values.items():

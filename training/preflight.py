@@ -18,8 +18,9 @@ from training.runner import build_model, load_arrays
 
 
 def preflight(specs: list[dict], folder: Path) -> None:
-    """Load each data set the runs use (cached for `run_one`) and check the subset sizes and
-    the free space in `folder`. Raises ValueError (or data.DataError) with a one-line message.
+    """Load each data set the runs use (cached for `run_one`) and check the subset sizes, that
+    the validation split leaves images on both sides, and the free space in `folder`.
+    Raises ValueError (or data.DataError) with a one-line message.
     """
     for spec in specs:
         problem = spec["config"]["problem"]
@@ -27,6 +28,8 @@ def preflight(specs: list[dict], folder: Path) -> None:
         if problem["subset"] is not None and problem["subset"] > len(arrays["y_train"]):
             raise ValueError(f"--subset {problem['subset']} is larger than the "
                              f"{len(arrays['y_train'])} training images")
+        images = problem["subset"] or len(arrays["y_train"])
+        data.validation_count(images, problem["validation_split"])  # both parts non-empty
     check_optimizer_maps(specs, build_model)
     kinds = {(spec["config"]["model"]["name"], spec["config"]["problem"]["dataset"])
              for spec in specs}

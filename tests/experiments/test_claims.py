@@ -81,36 +81,34 @@ def test_the_heartbeat_is_renewed(tmp_path, monkeypatch):
         assert read_claim(tmp_path / CLAIM)["heartbeat"] > first
 
 
-def _race(folder, start, results):
+def _race(folder, start, results, finish):
     start.wait()
     won = try_claim(folder)
     results.put(won)
-    if won:
-        time.sleep(3)  # stay alive while the others try: a dead winner's claim is stale
+    if won:  # stay alive until every racer has tried: a dead winner's claim is stale
+        finish.wait(timeout=120)
+
+
+def race(folder, racers=6):
+    """Start `racers` spawned processes claiming `folder` at once; their outcomes."""
+    context = multiprocessing.get_context("spawn")
+    start, results, finish = context.Event(), context.Queue(), context.Event()
+    processes = [context.Process(target=_race, args=(folder, start, results, finish))
+                 for _ in range(racers)]
+    for process in processes:
+        process.start()
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    finish.set()
+    for process in processes:
+        process.join()
+    return outcomes
 
 
 def test_of_many_racing_processes_exactly_one_claims(tmp_path):
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Event(), context.Queue()
-    racers = [context.Process(target=_race, args=(tmp_path, start, results)) for _ in range(6)]
-    for racer in racers:
-        racer.start()
-    start.set()
-    outcomes = [results.get(timeout=60) for _ in racers]
-    for racer in racers:
-        racer.join()
-    assert sorted(outcomes) == [False] * 5 + [True]
+    assert sorted(race(tmp_path)) == [False] * 5 + [True]
 
 
 def test_of_many_processes_taking_over_a_stale_claim_exactly_one_wins(tmp_path):
     write_claim(tmp_path, socket.gethostname(), dead_pid(), time.time())
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Event(), context.Queue()
-    racers = [context.Process(target=_race, args=(tmp_path, start, results)) for _ in range(6)]
-    for racer in racers:
-        racer.start()
-    start.set()
-    outcomes = [results.get(timeout=60) for _ in racers]
-    for racer in racers:
-        racer.join()
-    assert sorted(outcomes) == [False] * 5 + [True]
+    assert sorted(race(tmp_path)) == [False] * 5 + [True]

@@ -80,6 +80,12 @@ def test_optimizer_hyperparameters_from_flags(tokens, expected):
         ({"l2": "a lot"}, "key 'l2' must be a number >= 0, got 'a lot'"),
         ({"target": 0}, "key 'target' must be a number in (0, 1], got 0.0"),
         ({"lr_sweep": "1e-4:1e-1"}, "key 'lr_sweep' must be LOW:HIGH:N"),
+        # The flat spelling of a learning rate inside optimizer_config is checked the same way.
+        ({"optimizer_config": {"learning_rate": 0}}, "key 'learning_rate' must be a number > 0"),
+        ({"optimizer_config": {"learning_rate": [0.01, -0.1]}},
+         "key 'learning_rate' must be a number > 0, got -0.1"),
+        ({"learning_rate": 0.1, "optimizer_config": {"learning_rate": 0.2}},
+         "key 'learning_rate' is given twice"),
     ],
 )
 def test_bad_values_name_the_file_and_key(tmp_path, values, message):
