@@ -87,11 +87,16 @@ def resume_command(prog: str, argv, folder: Path) -> str:
 
 
 def report(specs: list[dict], experiment: Path) -> None:
-    """Print the comparison table of the runs on disk and write it beside them."""
+    """Print the comparison table of the experiment's runs on disk and write it beside them:
+    this invocation's runs first, then any others the folder holds (an earlier invocation's,
+    resumed with other settings), so summary.md always covers the whole folder."""
+    folders = [Path(spec["folder"]) for spec in specs]
+    folders += sorted(path.parent for path in experiment.glob(f"*/{FILENAME}")
+                      if path.parent not in folders)
     histories = []
-    for spec in specs:
+    for folder in folders:
         try:
-            histories.append(load_run(Path(spec["folder"]) / FILENAME).history)
+            histories.append(load_run(folder / FILENAME).history)
         except (HistoryError, OSError):
             continue  # never started, or left unreadable: not a row of the table
     if not histories:

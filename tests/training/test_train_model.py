@@ -286,3 +286,14 @@ def test_git_commit_names_head_and_marks_uncommitted_changes(tmp_path, monkeypat
     assert runner.git_commit() == head
     (tmp_path / "code.py").write_text("x = 2\n")
     assert runner.git_commit() == head + "+dirty"
+
+
+def test_the_summary_covers_every_run_of_the_folder_after_a_resume_with_more(tiny_mnist,
+                                                                            tmp_path):
+    output = tmp_path / "results"
+    assert train(tiny_mnist, output, "--experiment", "grow", "--optimizer", "adam") == 0
+    assert train(tiny_mnist, output, "--experiment", "grow", "--optimizer", "sgd",
+                 "--resume") == 0
+    table = (output / "grow" / "summary.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in table[1:]] == ["sgd", "adam"]
+    assert set(histories(output)) == {"adam_lr0.001_seed0", "sgd_lr0.01_seed0"}
