@@ -235,7 +235,9 @@ def _draw_configuration(axis, configuration, metric: str, band: str, color, plac
             _draw_band(axis, epochs, lower[: last + 1], upper[: last + 1], color)
         means.append(mean)
         bands += [lower, upper]
-        divergences += _divergences(configuration.histories, values, mean)
+        shift = _dodged(2 * index + number, 2 * dodge)
+        divergences += [(epoch + shift, value) for epoch, value in
+                        _divergences(configuration.histories, values, mean)]
     return _joined(means), _joined(bands), divergences
 
 

@@ -248,3 +248,18 @@ def test_one_epoch_points_stand_side_by_side_in_the_order_of_the_legend():
     positions = [float(line.get_xdata()[0]) for line in axis.get_lines()]
     assert positions == sorted(positions) and len(set(positions)) == 6  # 3 x train, validation
     assert 0.5 < positions[0] and positions[-1] < 1.5
+
+
+def test_a_diverged_one_epoch_run_is_marked_on_its_own_dodged_point():
+    from matplotlib.collections import PathCollection
+
+    runs = [make_history("sgd", loss=(0.5,)),
+            make_history("adam", loss=(48.9,), val_loss=(4.05,), status="diverged",
+                         test_accuracy=None)]
+    [axis] = draw_curves(group_by_configuration(runs), "loss").axes
+    adam_train, adam_validation = (float(line.get_xdata()[0]) for line in axis.get_lines()[2:])
+    crosses = sorted(float(x) for collection in axis.collections
+                     if isinstance(collection, PathCollection)
+                     for x, _ in np.asarray(collection.get_offsets()))
+    assert crosses == [adam_train, adam_validation]  # on its points, not at the bare epoch 1
+    assert 1.0 not in crosses
