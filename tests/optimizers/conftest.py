@@ -3,6 +3,13 @@
 Test modules here are imported by path (`--import-mode=importlib`), so the
 NumPy references in `reference.py` reach them through the `reference`
 fixture rather than through an import.
+
+The suite runs under the backend that `KERAS_BACKEND` names (tests/conftest.py
+defaults it to TensorFlow). `train_loop` and `gradient_of` run a training
+loop the backend's own way: one `tf.function` under TensorFlow, one
+`jax.jit` of a `lax.fori_loop` over `stateless_apply` under JAX (as Keras's
+JAX trainer does), a plain Python loop under PyTorch (eager, as Keras's
+torch trainer runs without `jit_compile`).
 """
 
 import importlib.util
@@ -11,7 +18,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 SHAPES = ((3,), (4, 5), (2, 3, 2))
 
@@ -49,30 +55,146 @@ def random_problem():
     return make
 
 
-@pytest.fixture(scope="session")
-def run_steps():
-    """`run(optimizer, initial, gradients) -> final values`, one `apply` per step.
+def _tensorflow_loop(optimizer, variables, gradient_fn, steps):
+    import tensorflow as tf
 
-    The steps run in one `tf.function` loop (traced once), as under `fit`.
+    @tf.function
+    def train():
+        for step in tf.range(steps):
+            values = [variable.value for variable in variables]
+            optimizer.apply(gradient_fn(step, values), variables)
+
+    train()
+
+
+def _jax_loop(optimizer, variables, gradient_fn, steps):
+    import jax
+
+    def body(step, state):
+        values, optimizer_values = state
+        return optimizer.stateless_apply(optimizer_values, gradient_fn(step, values), values)
+
+    state = ([variable.value for variable in variables], [v.value for v in optimizer.variables])
+    values, optimizer_values = jax.jit(lambda s: jax.lax.fori_loop(0, steps, body, s))(state)
+    pairs = zip([*variables, *optimizer.variables], [*values, *optimizer_values], strict=True)
+    for variable, value in pairs:
+        variable.assign(value)
+
+
+def _eager_loop(optimizer, variables, gradient_fn, steps):
+    for step in range(steps):
+        values = [variable.value for variable in variables]
+        optimizer.apply(gradient_fn(step, values), variables)
+
+
+_LOOPS = {"tensorflow": _tensorflow_loop, "jax": _jax_loop, "torch": _eager_loop}
+
+
+@pytest.fixture(scope="session")
+def train_loop():
+    """`loop(optimizer, variables, gradient_fn, steps)`: `steps` calls of `apply`.
+
+    `gradient_fn(step, values)` returns the gradients (backend tensors) for the
+    variables' current `values`; `step` is a traced scalar under TensorFlow and
+    JAX. The optimizer is built on `variables` first; they and the
+    optimizer's state hold the final values afterwards.
     """
+
+    def loop(optimizer, variables, gradient_fn, steps):
+        optimizer.build(variables)
+        _LOOPS[keras.backend.backend()](optimizer, variables, gradient_fn, steps)
+
+    return loop
+
+
+@pytest.fixture(scope="session")
+def gradient_of():
+    """`gradient_of(function)(value) -> d function / d value` by the backend's autodiff."""
+
+    def make(function):
+        backend = keras.backend.backend()
+        if backend == "jax":
+            import jax
+
+            return jax.grad(function)
+        if backend == "torch":
+            import torch
+
+            def torch_gradient(value):
+                value = value.detach().requires_grad_(True)
+                return torch.autograd.grad(function(value), value)[0]
+
+            return torch_gradient
+        import tensorflow as tf
+
+        def tensorflow_gradient(value):
+            with tf.GradientTape() as tape:
+                tape.watch(value)
+                loss = function(value)
+            return tape.gradient(loss, value)
+
+        return tensorflow_gradient
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def run_steps(train_loop):
+    """`run(optimizer, initial, gradients) -> final values`, one `apply` per step,
+    in one traced loop (see `train_loop`), as under `fit`."""
 
     def run(optimizer, initial, gradients):
         variables = [keras.Variable(value, dtype=value.dtype) for value in initial]
-        optimizer.build(variables)
         per_variable = [
-            tf.constant(np.stack([step[index] for step in gradients]))
+            keras.ops.convert_to_tensor(np.stack([step[index] for step in gradients]))
             for index in range(len(initial))
         ]
-
-        @tf.function
-        def train():
-            for step in tf.range(len(gradients)):
-                optimizer.apply([gradient[step] for gradient in per_variable], variables)
-
-        train()
-        return [variable.numpy() for variable in variables]
+        train_loop(
+            optimizer,
+            variables,
+            lambda step, values: [gradient[step] for gradient in per_variable],
+            len(gradients),
+        )
+        return [keras.ops.convert_to_numpy(variable.value) for variable in variables]
 
     return run
+
+
+def _sparse_rows(values, indices, dense_shape):
+    values = keras.ops.convert_to_tensor(values)
+    indices = np.asarray(indices, "int32")
+    if keras.backend.backend() == "jax":
+        from jax.experimental import sparse
+
+        return sparse.BCOO((values, indices[:, None]), shape=tuple(dense_shape))
+    import tensorflow as tf
+
+    return tf.IndexedSlices(values, tf.constant(indices), dense_shape=tf.constant(dense_shape))
+
+
+def _densified(gradient):
+    if keras.backend.backend() == "jax":
+        return gradient.todense()
+    import tensorflow as tf
+
+    return tf.convert_to_tensor(gradient)
+
+
+@pytest.fixture(scope="session")
+def sparse_rows():
+    """`(make, densify)`: the backend's sparse gradient and its own dense conversion.
+
+    `make(values, indices, dense_shape)` gives the rows `values[i]` at rows
+    `indices[i]` (repeats allowed) as Keras's sparse gradient of the backend:
+    a `tf.IndexedSlices` under TensorFlow, a `jax.experimental.sparse.BCOO`
+    under JAX (the two of Keras's own sparse optimizer tests). `densify` is
+    the backend's conversion (`tf.convert_to_tensor`, `BCOO.todense`), which
+    sums repeated rows. PyTorch has no sparse gradients in Keras
+    (`keras.src.backend.SUPPORTS_SPARSE_TENSORS` is False there): skipped.
+    """
+    if keras.backend.backend() not in ("tensorflow", "jax"):
+        pytest.skip(f"Keras's {keras.backend.backend()} backend has no sparse gradients")
+    return _sparse_rows, _densified
 
 
 def relative_error(actual, expected):
