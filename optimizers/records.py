@@ -204,6 +204,114 @@ RECORDS: tuple[Record, ...] = (
         search_space={**_ADAM_SPACE, "weight_decay": _WEIGHT_DECAY},
         convergence=_ADAM_CONVERGENCE,
     ),
+    Record(
+        "adamax", "optimizers.adamax", "Adamax", "Adamax",
+        color="navy", marker=">",
+        landscape_learning_rates=_ADAM_LANDSCAPE,
+        search_space={**_ADAM_SPACE, "weight_decay": _WEIGHT_DECAY},
+        convergence=_ADAM_CONVERGENCE,
+    ),
+    Record(
+        "ftrl", "optimizers.ftrl", "Ftrl", "Ftrl",
+        color="goldenrod", marker="d",
+        landscape_learning_rates=_landscape(0.5, 0.5, 1.0, 0.3),
+        search_space={
+            "learning_rate": _log(1e-4, 1.0),
+            "initial_accumulator_value": _log(1e-3, 1.0),
+            "l1_regularization_strength": _log(1e-6, 1e-2),
+            "l2_regularization_strength": _log(1e-6, 1e-2),
+        },
+        # Its initial accumulator pulls towards zero (see Ftrl); zero makes it Adagrad.
+        convergence={
+            "quadratic": {"learning_rate": 0.5, "initial_accumulator_value": 0.0, "steps": 1000},
+            "rosenbrock": {
+                "learning_rate": 0.5, "initial_accumulator_value": 0.0, "steps": 10000,
+            },
+        },
+    ),
+    Record(
+        "lion", "optimizers.lion", "Lion", "Lion",
+        color="black", marker="X",
+        # Every coordinate moves by the rate: a tenth of Adam's.
+        landscape_learning_rates=_landscape(0.005, 0.005, 0.01, 0.003),
+        search_space={
+            "learning_rate": _log(1e-6, 1e-2),
+            "beta_1": _linear(0.8, 0.99),
+            "beta_2": _linear(0.9, 0.999),
+            "weight_decay": _log(1e-5, 1.0),
+        },
+        # Fixed-size steps circle the minimum at the rate's scale; halving settles them.
+        convergence={
+            "quadratic": {"learning_rate": 0.02, "halving_steps": 200, "steps": 2000},
+            "rosenbrock": {"learning_rate": 0.01, "halving_steps": 2000, "steps": 20000},
+        },
+    ),
+    Record(
+        "lamb", "optimizers.lamb", "Lamb", "Lamb",
+        color="teal", marker="H",
+        landscape_learning_rates=_ADAM_LANDSCAPE,
+        search_space={
+            "learning_rate": _log(1e-4, 1.0),
+            "beta_1": _linear(0.8, 0.99),
+            "beta_2": _linear(0.9, 0.9999),
+            "epsilon": _EPSILON,
+            "weight_decay": _WEIGHT_DECAY,
+        },
+        # Steps scale with the variable's norm: halving settles it off the origin.
+        convergence={
+            "quadratic": {"learning_rate": 0.05, "steps": 1000},
+            "rosenbrock": {"learning_rate": 0.02, "halving_steps": 2000, "steps": 20000},
+        },
+    ),
+    Record(
+        "adafactor", "optimizers.adafactor", "Adafactor", "Adafactor",
+        color="slategray", marker="8",
+        landscape_learning_rates=_ADAM_LANDSCAPE,
+        search_space={
+            "learning_rate": _log(1e-4, 1.0),
+            "beta_2_decay": _linear(-1.0, -0.5),
+            "epsilon_2": _log(1e-5, 1e-1),
+            "clip_threshold": _log(0.1, 10.0),
+            "weight_decay": _WEIGHT_DECAY,
+        },
+        convergence={
+            "quadratic": {"learning_rate": 0.05, "steps": 1000},
+            "rosenbrock": {"learning_rate": 0.02, "halving_steps": 2000, "steps": 20000},
+        },
+    ),
+    Record(
+        "muon", "optimizers.muon", "Muon", "Muon",
+        color="crimson", marker="+",
+        landscape_learning_rates=_ADAM_LANDSCAPE,
+        search_space={
+            "learning_rate": _log(1e-5, 1e-1),
+            "momentum": _linear(0.8, 0.99),
+            "weight_decay": _log(1e-5, 1e-1),
+            "adam_weight_decay": _log(1e-5, 1e-1),
+        },
+        # The test problems are vectors: Muon hands them to its AdamW.
+        convergence={
+            "quadratic": {"learning_rate": 0.05, "adam_weight_decay": 0.0, "steps": 1000},
+            "rosenbrock": {"learning_rate": 0.02, "adam_weight_decay": 0.0, "steps": 10000},
+        },
+    ),
+    Record(
+        # Keras's own class computes another rule on TensorFlow (see ScheduleFreeAdamW).
+        "schedule_free_adamw", "optimizers.schedule_free_adamw", "ScheduleFreeAdamW", None,
+        color="limegreen", marker="1",
+        landscape_learning_rates=_ADAM_LANDSCAPE,
+        search_space={
+            "learning_rate": _log(1e-5, 1e-1),
+            "beta_1": _linear(0.8, 0.99),
+            "beta_2": _linear(0.9, 0.9999),
+            "epsilon": _EPSILON,
+            "weight_decay": _WEIGHT_DECAY,
+        },
+        convergence={
+            "quadratic": {"learning_rate": 0.05, "steps": 1000},
+            "rosenbrock": {"learning_rate": 0.02, "steps": 10000},
+        },
+    ),
 )  # fmt: skip
 
 BY_NAME: dict[str, Record] = {record.name: record for record in RECORDS}

@@ -19,6 +19,12 @@ VARIANTS = [(name, {}) for name in optimizers.REGISTERED] + [
 ]
 
 
+# Rows without a gradient still change here: FTRL recomputes every row from its linear
+# term (an untouched row becomes 0), Schedule-Free AdamW recomputes every row from its z
+# and x sequences (an untouched row moves by rounding, about one float32 ulp).
+RECOMPUTES_EVERY_ROW = {"ftrl", "schedule_free_adamw"}
+
+
 def _repeated_slices(make, rng):
     # Rows 0 and 3 appear twice, as a batch with a repeated token gives them.
     return make(rng.standard_normal((5, 4)).astype("float32"), [0, 3, 2, 0, 3], [6, 4])
@@ -41,7 +47,8 @@ def test_indexed_slices_equal_their_dense_sum(sparse_rows, name, settings):
         sparse_optimizer.apply([slices], [sparse_variable])
         dense_optimizer.apply([densify(slices)], [dense_variable])
     _assert_same(sparse_variable.numpy(), dense_variable.numpy(), name)
-    if sparse_optimizer.weight_decay is None:  # AdamW's decay shrinks every row
+    # AdamW's decay shrinks every row.
+    if sparse_optimizer.weight_decay is None and name not in RECOMPUTES_EVERY_ROW:
         # Rows 1, 4 and 5 never had a gradient, so nothing moved them.
         np.testing.assert_array_equal(sparse_variable.numpy()[[1, 4, 5]], initial[[1, 4, 5]])
 

@@ -20,13 +20,42 @@ INVALID = {
     "amsgrad": ["yes", 1, None],
     "centered": [1, "False"],
     "weight_decay": [-0.01, float("nan"), "0.01"],
+    # adamax, ftrl, lion, lamb, adafactor, muon, schedule_free_adamw
+    "learning_rate_power": [0.5, float("-inf"), "-0.5", None],
+    "l1_regularization_strength": [-0.1, float("nan"), "0"],
+    "l2_regularization_strength": [-0.1, float("inf")],
+    "l2_shrinkage_regularization_strength": [-1.0, None],
+    "beta": [-0.5, "0"],
+    "beta_2_decay": [0.5, float("nan"), "-0.8"],
+    "epsilon_1": [-1e-30, None],
+    "epsilon_2": [-1e-3, float("inf")],
+    "clip_threshold": [0.0, -1.0, None],
+    "relative_step": [1, "True", None],
+    "adam_beta_1": [1.0, -0.1],
+    "adam_beta_2": [1.0, "0.999"],
+    "adam_weight_decay": [-0.1, float("nan")],
+    "exclude_layers": ["dense", ["("], [3]],
+    "exclude_embeddings": [0, "yes"],
+    "muon_a": [float("nan"), "3.4", None],
+    "muon_b": [float("inf")],
+    "muon_c": [float("-inf")],
+    "adam_lr_ratio": [0, -1.0, None],
+    "ns_steps": [-1, 2.5, True, None],
+    "rms_rate": [0.0, -0.2, "0.2"],
+    "warmup_steps": [-1, 1.5, False],
+}
+# Where one optimizer's range differs: as in Keras, Lion's beta_1 and Schedule-Free
+# AdamW's (a divisor) lie in (0, 1], so 1.0 is valid and 0.0 is not.
+OWN_INVALID = {
+    ("lion", "beta_1"): [0.0, 1.5, -0.1, "0.9"],
+    ("schedule_free_adamw", "beta_1"): [0.0, 1.5, -0.1, "0.9"],
 }
 
 CASES = [
     pytest.param(name, argument, value, id=f"{name}-{argument}={value!r}")
     for name in optimizers.REGISTERED
     for argument in optimizers.hyperparameters(name)
-    for value in INVALID[argument]
+    for value in OWN_INVALID.get((name, argument), INVALID[argument])
 ]
 
 
