@@ -211,6 +211,15 @@ def relative_error(actual, expected):
 TORCH_FOREACH_RTOL = 1e-5
 
 
+# Against the float64 references. Keras's PyTorch backend turns a Python float into a
+# tensor of dtype floatx (float32) before an op combines it with a float64 tensor
+# (`ops.multiply(0.95, x)` multiplies by float32(0.95)), and its `_apply_weight_decay`
+# forms `1 - weight_decay * learning_rate` in float32: hyperparameters reach float64
+# variables rounded to float32 there, in the built-ins as in ours. Largest relative
+# error measured over the registry: 2.7e-8 (Adamax); TensorFlow and JAX: <= 1e-12.
+FLOAT64_RTOL = {"tensorflow": 1e-12, "jax": 1e-12, "torch": 1e-7}
+
+
 def _generic_copy(builtin):
     """A copy of `builtin` that runs its `update_step` per variable, in `keras.ops`:
     `_backend_update_step` as the class after `TorchParallelOptimizer` defines it (the
@@ -246,12 +255,18 @@ def keras_counterparts():
     return counterparts
 
 
-def assert_close(actual, expected, rtol, err_msg=""):
+def _assert_close(actual, expected, rtol, err_msg=""):
     """Bit for bit when `rtol` is 0, else `assert_allclose` (relative to `expected`)."""
     if rtol == 0:
         np.testing.assert_array_equal(actual, expected, err_msg=err_msg)
     else:
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=0, err_msg=err_msg)
+
+
+@pytest.fixture(scope="session")
+def assert_close():
+    """`check(actual, expected, rtol)`: bit for bit when `rtol` is 0, else within it."""
+    return _assert_close
 
 
 @pytest.fixture(scope="session")
@@ -265,7 +280,7 @@ def assert_same_as_keras(random_problem, run_steps, keras_counterparts):
         for counterpart, rtol in keras_counterparts(builtin):
             expected = run_steps(counterpart, initial, gradients)
             for actual_array, expected_array in zip(actual, expected, strict=True):
-                assert_close(actual_array, expected_array, rtol)
+                _assert_close(actual_array, expected_array, rtol)
 
     return check
 
@@ -286,7 +301,7 @@ def assert_matches_reference(random_problem, run_steps):
         for index, (value, actual_array) in enumerate(zip(initial, actual, strict=True)):
             own_gradients = [step[index] for step in gradients]
             expected = reference_function(value, own_gradients, **hyperparameters)
-            assert relative_error(actual_array, expected) <= 1e-12
+            assert relative_error(actual_array, expected) <= FLOAT64_RTOL[keras.backend.backend()]
             # A rule that did nothing would pass a loose check; this one moved.
             assert relative_error(value, expected) > 1e-3
 
