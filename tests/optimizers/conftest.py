@@ -206,9 +206,11 @@ def relative_error(actual, expected):
 # Keras's PyTorch backend swaps most built-ins for a subclass that updates all
 # variables at once with `torch._foreach_*` calls (keras/src/backend/torch/optimizers),
 # where `_foreach_add_(x, y, alpha=a)` rounds `x + a * y` once, not twice as the
-# built-in's own `update_step` (and ours) does. Largest relative difference measured
-# over the 100 steps below: see TORCH_FOREACH_RTOL's use in `keras_counterparts`.
-TORCH_FOREACH_RTOL = 1e-5
+# built-in's own `update_step` (and ours) does, and forms weight decay as
+# `x * (1 - decay * lr)`. Ours equal the built-in's own rule bit for bit; against
+# the rewrite the largest relative difference measured is 1.8e-5, through `fit`
+# (Nadam, on an element of 0.03), below 1e-5 over the 100 random steps.
+TORCH_FOREACH_RTOL = 5e-5
 
 
 # Against the float64 references. Keras's PyTorch backend turns a Python float into a
