@@ -136,7 +136,7 @@ class Ftrl(Optimizer):
         solved = ops.divide(ops.subtract(clipped, linear), quadratic)
         if self._quadratic_may_be_zero():
             # No curvature yet: no gradient, no accumulator, no L2. Keras divides by 0.
-            solved = ops.where(ops.equal(quadratic, 0), variable, solved)
+            solved = ops.where(ops.equal(quadratic, 0), ops.convert_to_tensor(variable), solved)
         self.assign(variable, solved)
         self.assign(accumulator, new_accumulator)
 

@@ -179,14 +179,29 @@ class Muon(Optimizer):
         # The base class decays every variable by `self.weight_decay`; AdamW's
         # variables take `adam_weight_decay` instead, through the same code path
         # (which on TensorFlow also handles distribution strategies).
-        muon_decay = self.weight_decay
-        adamw = [variable for variable in variables if self.uses_adamw(variable)]
+        self._decay([v for v in variables if self.uses_adamw(v)], self.adam_weight_decay)
+        self._decay([v for v in variables if not self.uses_adamw(v)], self.weight_decay)
+
+    def _decay(self, variables, decay):
+        if not variables or decay is None:
+            return
+        if keras.backend.backend() == "torch":
+            # Keras's PyTorch base class forms `variable * (1 - decay * lr)` with
+            # `torch._foreach_mul_`; Keras's Muon, on every backend, the expression
+            # below, rounded as here.
+            for variable in variables:
+                if self._use_weight_decay(variable):
+                    wd = ops.cast(decay, variable.dtype)
+                    lr = ops.cast(self.learning_rate, variable.dtype)
+                    decrement = ops.multiply(ops.multiply(variable, wd), lr)
+                    variable.assign(ops.subtract(variable, decrement))
+            return
+        own_decay = self.weight_decay
         try:
-            self.weight_decay = self.adam_weight_decay
-            super()._apply_weight_decay(adamw)
+            self.weight_decay = decay
+            super()._apply_weight_decay(variables)
         finally:
-            self.weight_decay = muon_decay
-        super()._apply_weight_decay([v for v in variables if not self.uses_adamw(v)])
+            self.weight_decay = own_decay
 
     def update_step(self, gradient, variable, learning_rate):
         gradient = ops.cast(gradient, variable.dtype)

@@ -6,9 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import pytest
 
 import optimizers
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="tf.distribute.MirroredStrategy is TensorFlow's; Keras's JAX and PyTorch "
+    "distribution APIs are not part of the optimizer contract",
+)
 
 SCRIPT = Path(__file__).with_name("_mirrored_training.py")
 

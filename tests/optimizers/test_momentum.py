@@ -49,9 +49,20 @@ def test_float32_equals_keras_with_base_arguments(assert_same_as_keras):
     assert_same_as_keras(optimizers.Momentum(**settings), keras.optimizers.SGD(**settings))
 
 
-def test_zero_momentum_is_sgd(assert_same_as_keras):
-    # velocity = 0 * velocity - g * lr is exactly -(g * lr): the SGD step, bit for bit.
-    assert_same_as_keras(optimizers.Momentum(momentum=0.0), keras.optimizers.SGD())
+def test_zero_momentum_is_sgd(assert_same_as_keras, random_problem, run_steps):
+    # velocity = 0 * velocity - g * lr is exactly -(g * lr): the SGD step, bit for bit,
+    # where each operation is rounded on its own (TensorFlow, PyTorch).
+    ours, sgd = optimizers.Momentum(momentum=0.0), keras.optimizers.SGD()
+    if keras.backend.backend() != "jax":
+        assert_same_as_keras(ours, sgd)
+        return
+    # Under JAX the loop is one XLA program, and XLA fuses the two graphs (ours with
+    # the velocity in between, SGD's without) differently, so the roundings differ:
+    # measured, 8.4e-7 relative after 100 steps (a few float32 ulps), hence 1e-5.
+    initial, gradients = random_problem("float32")
+    expected = run_steps(sgd, initial, gradients)
+    for actual, want in zip(run_steps(ours, initial, gradients), expected, strict=True):
+        np.testing.assert_allclose(actual, want, rtol=1e-5)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

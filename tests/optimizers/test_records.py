@@ -58,7 +58,8 @@ def test_record_names_its_class_and_builtin(record):
     assert optimizers.OPTIMIZERS[record.name] is cls
     if record.keras_builtin is not None:
         builtin = optimizers.builtin(record.name)
-        assert type(builtin) is getattr(keras.optimizers, record.keras_builtin)
+        # isinstance: Keras's PyTorch backend returns its torch subclass of the built-in.
+        assert isinstance(builtin, getattr(keras.optimizers, record.keras_builtin))
         for key, value in record.keras_arguments.items():
             assert getattr(builtin, key) == value
 
@@ -67,7 +68,7 @@ def test_record_names_its_class_and_builtin(record):
 def test_schedule_support_is_as_recorded(record):
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     if record.takes_schedule:
-        assert optimizers.get(record.name, learning_rate=schedule).learning_rate.numpy() > 0
+        assert float(optimizers.get(record.name, learning_rate=schedule).learning_rate) > 0
     else:
         with pytest.raises(ValueError):
             optimizers.get(record.name, learning_rate=schedule)
