@@ -408,4 +408,8 @@ def _write_tables(rows, folder: Path, stem: str, note: str | None) -> list[Path]
 
 
 if __name__ == "__main__":
+    if any(argument.split("=")[0] == "--landscape" for argument in sys.argv[1:]):
+        from training.startup import quiet_tensorflow_start
+
+        quiet_tensorflow_start()  # --landscape imports TensorFlow: drop its start-up lines
     raise SystemExit(main())

@@ -1,6 +1,7 @@
 """plot_results.main(): files written, lines printed, exit codes, and no TensorFlow."""
 
 import itertools
+import os
 import struct
 import subprocess
 import sys
@@ -255,3 +256,15 @@ def test_bad_study_flags_are_one_line_and_exit_status_2(results, capsys, argumen
     status, out, err = run_main(capsys, "--results_dir", str(results), *arguments)
     assert out == ""
     assert_one_error_line(status, err, *fragments)
+
+
+def test_a_landscape_from_the_command_line_starts_tensorflow_quietly(tmp_path):
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "plot_results.py", "--landscape", "quadratic", "--optimizer", "sgd",
+         "--steps", "5", "--second_order", "none", "--output", str(tmp_path / "q.png")],
+        cwd=ROOT, capture_output=True, text=True, env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no oneDNN, cuda-driver or cuInit lines
+    assert (tmp_path / "q.png").stat().st_size > 0
