@@ -243,6 +243,13 @@ def _with_map(checked: dict, hyperparameters: dict, axes: dict, where) -> dict:
     return {**checked, "optimizer_config": hyperparameters, "grid": axes}
 
 
+def shown(value) -> str:
+    """`value` as the user wrote it: a comma list for a list (`-1`, `adam,`), else repr."""
+    if isinstance(value, (list, tuple)):
+        return repr(",".join(str(item) for item in value))
+    return repr(value)
+
+
 def _lift_learning_rate(values: dict, where) -> dict:
     """`optimizer_config: {learning_rate: ...}` (a flat file's spelling) checked and gridded
     exactly as a top-level `learning_rate`."""
@@ -274,7 +281,7 @@ def check_values(values: dict, where) -> dict:
         value = _normalise(key, value)
         problem = CHECKS[key](value)
         if problem:
-            raise ConfigError(f"{where(key)} {problem}, got {value!r}")
+            raise ConfigError(f"{where(key)} {problem}, got {shown(value)}")
         checked[key] = value
         if key == "optimizer_config":  # the flat spelling: a list of values is a grid axis
             axes = {name: tuple(item) for name, item in value.items()

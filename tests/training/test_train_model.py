@@ -172,6 +172,10 @@ BAD_INPUTS = [
     (["--optimizer", "momentum", "--momentum", "1.5"], "1.5"),
     (["--betaa", "0.5"], "unknown optimizer hyperparameter 'betaa'; known:"),
     (["--seed", "a,b"], "expected an integer or a comma list of them, got 'a,b'"),
+    (["--seed", "-1"], "--seed must be a non-negative integer or a non-empty list of them, "
+                       "got '-1'"),  # as typed, not as a Python tuple
+    (["--optimizer", "adam,"], "--optimizer must be a name or a non-empty list of names, "
+                               "got 'adam,'"),
     (["--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
     (["--epochs", "ten"], "argument --epochs: invalid int value: 'ten'"),
     (["--batch_size", "half"], "--batch-size: expected a positive integer, 'full' or a comma"),
