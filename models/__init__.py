@@ -8,12 +8,12 @@ same thing for every optimizer, and every hidden layer uses ReLU. The options
 
 from __future__ import annotations
 
-from models.builders import Options, build_cifar_cnn, build_cnn, build_mlp
-
+# Model name -> its builder in models.builders, imported (with Keras) only when a model
+# is built: checking a name, as planning does, needs no TensorFlow.
 MODELS = {
-    "mlp": build_mlp,
-    "cnn": build_cnn,
-    "cifar_cnn": build_cifar_cnn,
+    "mlp": "build_mlp",
+    "cnn": "build_cnn",
+    "cifar_cnn": "build_cifar_cnn",
 }
 
 # Weight initialisation by name: He (Kaiming) suits the ReLU layers used here;
@@ -38,5 +38,7 @@ def build_model(name: str, input_shape, num_classes: int, init: str = "he",
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
     if l2 < 0:
         raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    options = Options(INITIALIZERS[init], dropout, bool(batch_norm), float(l2))
-    return MODELS[name](tuple(input_shape), num_classes, options)
+    from models import builders
+
+    options = builders.Options(INITIALIZERS[init], dropout, bool(batch_norm), float(l2))
+    return getattr(builders, MODELS[name])(tuple(input_shape), num_classes, options)

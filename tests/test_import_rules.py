@@ -10,6 +10,8 @@ Floors, top to bottom (a module may import its own floor and those below):
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,14 @@ def test_the_rules_see_imports():
     assert "analysis.history" in GRAPH["training.runner"]
     assert "training.runner" in GRAPH["training.preflight"]
     assert "analysis.run_config" in GRAPH["analysis.history"]
+
+
+def test_the_experiment_side_and_the_model_registry_import_no_tensorflow():
+    # Keras comes in only when a run is built or trained, not when an experiment is read.
+    code = ("import sys, experiments.plan, experiments.driver, models; "
+            "assert models.MODELS; "
+            "print(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
