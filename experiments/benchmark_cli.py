@@ -3,6 +3,7 @@
     python train_model.py --suite small --optimizer all --tuning_trials 8 --seed 0,1,2 \\
         --data_dir ../shared/data/mnist-subset
     python train_model.py --suite smoke --ruleset defaults
+    python train_model.py --suite small --workers 2          # two runs at once (or --ray auto)
     python train_model.py --suite small --experiment NAME --resume   # same flags as started
 
 Everything is checked (suite, problems, optimizers, search spaces, K, targets,
@@ -55,6 +56,11 @@ def build_parser(prog: str) -> Parser:
     add("--resume", action="store_true", help="continue --experiment without repeating a run")
     add("--device", choices=DEVICES, default="auto")
     add("--quiet", action="store_true", help="one line per evaluation")
+    add("--workers", type=int, default=1, metavar="N",
+        help="train up to N runs at once in worker processes (README: Scale out)")
+    add("--threads_per_run", "--threads-per-run", type=int, metavar="N",
+        help="TensorFlow CPU threads of each run (default: cores / workers)")
+    add("--ray", metavar="ADDRESS", help="run the runs as tasks of this Ray cluster (or auto)")
     return parser
 
 
@@ -64,6 +70,10 @@ def plan(arguments):
     from experiments.benchmark import Benchmark
     from experiments.grid import optimizer_names
 
+    for flag in ("workers", "threads_per_run"):
+        value = getattr(arguments, flag)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{flag} {value} is not allowed; expected a whole number >= 1")
     if arguments.tuning_trials < 1:
         raise ConfigError(f"--tuning_trials {arguments.tuning_trials} is not allowed; "
                           "expected a whole number >= 1")
@@ -94,11 +104,18 @@ def main(argv, prog: str = "train_model.py", executor=None, draw_figures=None) -
     `experiments.benchmark.run_benchmark`."""
     import data
     from experiments.benchmark import prepare_folder, run_benchmark
-    from experiments.execute import execute_serially
+    from experiments.dispatch import RunLost
+    from experiments.execute import executor_for
     from experiments.guard import Interrupted, interruptible
 
     try:
-        benchmark = plan(build_parser(prog).parse_args(argv))
+        arguments = build_parser(prog).parse_args(argv)
+        benchmark = plan(arguments)
+        executor = executor or executor_for(arguments)  # an unreachable Ray cluster: here
+        if arguments.workers == 1 and not arguments.ray:
+            from experiments.workers import limit_threads
+
+            limit_threads(arguments.threads_per_run)  # the runs train in this process
         preflight(benchmark)
         folder = prepare_folder(benchmark)
     except (ConfigError, data.DataError, ValueError) as error:
@@ -106,10 +123,14 @@ def main(argv, prog: str = "train_model.py", executor=None, draw_figures=None) -
         return 2
     try:
         with interruptible():  # each run is claimed by the executor (experiments.claims)
-            run_benchmark(benchmark, folder, executor or execute_serially, draw_figures)
+            run_benchmark(benchmark, folder, executor, draw_figures)
     except ConfigError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
+    except RunLost as error:
+        print(f"{prog}: error: {error}; resume with the same flags and "
+              f"--experiment {folder.name} --resume", file=sys.stderr)
+        return 1
     except Interrupted as stop:
         print(f"\n{prog}: stopped by {stop.signal_name}; resume with the same flags and "
               f"--experiment {folder.name} --resume", file=sys.stderr)

@@ -161,3 +161,33 @@ def test_the_defaults_ruleset_runs_each_optimizer_at_its_defaults(tmp_path, tiny
         assert final["hyperparameters"] == optimizers.hyperparameters(name)
     assert not (tmp_path / "plain" / "optuna.journal").exists()
     assert "defaults" in (tmp_path / "plain" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--workers", "0"], "--workers 0 is not allowed; expected a whole number >= 1"),
+    (["--threads_per_run", "0"], "--threads_per_run 0 is not allowed"),
+    (["--workers", "2", "--ray", "auto"], "--workers and --ray cannot be combined"),
+])
+def test_bad_scale_out_flags_are_refused(tmp_path, capsys, suite_file, arguments, message):
+    output = tmp_path / "out"
+    status, err = run_cli(["--suite", str(suite_file), "--output_dir", str(output),
+                           *arguments], capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and message in err and not output.exists()
+
+
+@pytest.mark.slow
+def test_trials_trained_by_two_workers_give_the_serial_results(tmp_path, tiny_mnist,
+                                                               uninterrupted):
+    (tmp_path / "suite.yaml").write_text(TINY_SUITE)
+    argv = benchmark_argv(tmp_path / "suite.yaml", tiny_mnist, tmp_path, "--workers", "2")
+    assert train_model.main(argv) == 0
+    parallel, serial = read_results(tmp_path / "tiny"), read_results(uninterrupted)
+    assert parallel["best"] == serial["best"]
+    assert parallel["per_problem"]["steps"] == serial["per_problem"]["steps"]
+    for run in sorted(path.name for path in uninterrupted.iterdir() if path.is_dir()):
+        ours = json.loads((tmp_path / "tiny" / run / "history.json").read_text())
+        theirs = json.loads((uninterrupted / run / "history.json").read_text())
+        assert ours["config"]["optimizer"] == theirs["config"]["optimizer"]
+        for key in ("loss", "val_loss", "val_accuracy"):
+            assert ours["history"][key] == theirs["history"][key], (run, key)
