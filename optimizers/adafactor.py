@@ -63,6 +63,11 @@ class Adafactor(Optimizer):
     PyTorch's, is decoupled (`variable -= variable * weight_decay *
     learning_rate`, before the step).
 
+    A step is zero (not NaN) where the factored
+    `velocity` underflows to 0 (a zero row and a zero column of the gradient
+    give about `epsilon_1 ** 2`, below float32's smallest number), which
+    Keras's built-in turns into NaN in the whole variable.
+
     Sparse gradients arrive dense (`optimizers.base.Optimizer.apply`), so
     repeated rows of an `Embedding` gradient are summed before squaring.
 
@@ -146,7 +151,18 @@ class Adafactor(Optimizer):
         beta_2 = ops.subtract(1, ops.power(step, self.beta_2_decay))
         square = ops.add(ops.square(gradient), self.epsilon_1)
         velocity = self._velocity(self._get_variable_index(variable), beta_2, square)
-        update = ops.divide(gradient, ops.sqrt(velocity))
+        # A factored velocity is a product of two statistics: where a row and a column of
+        # the gradient are both zero it is about epsilon_1 ** 2, which underflows to 0 in
+        # float32 (Keras: 0 / 0 = NaN in every weight, through the clipping's rms).
+        # The test is on `velocity`, so that `sqrt` feeds the division alone: TensorFlow then
+        # rewrites `x / sqrt(y)` into `x * rsqrt(y)`, as in Keras's graph (bit for bit).
+        if len(variable.shape) >= 2 or self.epsilon_1 == 0:
+            underflowed = ops.equal(velocity, 0)
+            velocity = ops.where(underflowed, ops.ones_like(velocity), velocity)
+            update = ops.divide(gradient, ops.sqrt(velocity))
+            update = ops.where(underflowed, ops.zeros_like(update), update)
+        else:
+            update = ops.divide(gradient, ops.sqrt(velocity))
         clip = ops.maximum(ops.ones((), dtype), ops.divide(_rms(update), self.clip_threshold))
         self.assign_sub(variable, ops.multiply(alpha, ops.divide(update, clip)))
 

@@ -152,3 +152,20 @@ def test_adam_with_zero_epsilon_by_hand():
     optimizer = optimizers.Adam(learning_rate=0.1, epsilon=0.0)
     optimizer.apply([np.array([0.5, 0.0], "float32")], [variable])
     np.testing.assert_allclose(variable.numpy(), [0.9, 1.0], rtol=1e-6)
+
+
+def test_adafactor_where_a_zero_row_meets_a_zero_column(reference):
+    # Row 0 and column 0 of the gradient are zero: the factored velocity there is
+    # (1e-30 / mean of the rows) * 1e-30 ~ 4e-60, 0 in float32. The step there is 0, as
+    # in float64, and the other coordinates follow the float64 reference.
+    gradient = np.array([[0.0, 0.0], [0.0, 1.0]], "float32")
+    variable = keras.Variable(np.ones((2, 2), "float32"))
+    optimizers.get("adafactor", learning_rate=0.1).apply([gradient], [variable])
+    expected = _reference(reference, "adafactor", {"learning_rate": 0.1}, gradient[None])
+    assert expected[0, 0] == 1.0 and expected[1, 1] < 1.0  # float64: no step, one step
+    np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-6)
+    # Keras's built-in: 0 / 0 at (0, 0), then NaN everywhere through the update's rms. If
+    # it ever is not, this test no longer shows a departure.
+    builtin = keras.Variable(np.ones((2, 2), "float32"))
+    keras.optimizers.Adafactor(learning_rate=0.1).apply([gradient], [builtin])
+    assert np.isnan(builtin.numpy()).all()

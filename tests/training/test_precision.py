@@ -55,8 +55,7 @@ def test_mixed_bfloat16_computes_in_16_bits_and_keeps_float32_variables(policy):
     assert not isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw",
-                                  "nadam"])
+@pytest.mark.parametrize("name", optimizers.REGISTERED)
 def test_our_optimizers_train_under_keras_loss_scaling(policy, name):
     policy("mixed_float16")
     model = build_compiled_model(run_config(name), 0.01)
