@@ -31,7 +31,8 @@ class Axis(tuple):
 
 
 # Base-class arguments that every optimizer accepts besides its own hyperparameters.
-COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm",
+                              "loss_scale_factor")
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 

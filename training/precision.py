@@ -32,6 +32,21 @@ def policy_name(mixed_precision: bool, device: str) -> str:
     return "mixed_float16" if device.startswith("GPU") else "mixed_bfloat16"
 
 
+def check_honoured(policy: str, hyperparameters: dict) -> None:
+    """ValueError (one line) for an optimizer setting the policy cannot honour.
+
+    Under `mixed_float16` Keras's `LossScaleOptimizer` sets the inner
+    optimizer's `loss_scale_factor` to None (keras/src/optimizers/
+    loss_scale_optimizer.py: "otherwise gradients will be scaled twice") and
+    scales dynamically instead, so a fixed factor asked for would be dropped
+    without a word. Under `mixed_bfloat16` and float32 it is applied.
+    """
+    factor = hyperparameters.get("loss_scale_factor")
+    if policy == "mixed_float16" and factor is not None:
+        raise ValueError(f"--mixed_precision trains in mixed_float16 here, whose dynamic loss "
+                         f"scaling replaces --loss_scale_factor {factor}; drop one of the two")
+
+
 def use_determinism(jit_compile: str) -> bool:
     """Turn TensorFlow's op determinism on, or off for `jit_compile` "on"; whether it is on.
 

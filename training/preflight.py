@@ -13,13 +13,16 @@ from pathlib import Path
 import data
 import models
 from training.checkpoint import checkpoint_bytes
+from training.environment import select_device
 from training.optimizer_map import check_optimizer_maps
+from training.precision import check_honoured, policy_name
 from training.runner import build_model, load_arrays
 
 
 def preflight(specs: list[dict], folder: Path) -> None:
     """Load each data set the runs use (cached for `run_one`) and check the subset sizes, that
-    the validation split leaves images on both sides, and the free space in `folder`.
+    the validation split leaves images on both sides, that the precision policy can honour
+    the optimizer settings, and the free space in `folder`.
     Raises ValueError (or data.DataError) with a one-line message.
     """
     for spec in specs:
@@ -30,6 +33,7 @@ def preflight(specs: list[dict], folder: Path) -> None:
                              f"{len(arrays['y_train'])} training images")
         images = problem["subset"] or len(arrays["y_train"])
         data.validation_count(images, problem["validation_split"])  # both parts non-empty
+        check_precision(spec)
     check_optimizer_maps(specs, build_model)
     kinds = {(spec["config"]["model"]["name"], spec["config"]["problem"]["dataset"])
              for spec in specs}
@@ -38,6 +42,13 @@ def preflight(specs: list[dict], folder: Path) -> None:
     if free < needed:
         raise ValueError(f"not enough free space in {folder} for checkpoints: need "
                          f"{needed / 1e6:.0f} MB, {free / 1e6:.0f} MB free")
+
+
+def check_precision(spec: dict) -> None:
+    """The run's optimizer settings under the policy its device gets (`training.precision`)."""
+    device = select_device(spec.get("runtime", {}).get("device", "auto"))
+    policy = policy_name(spec["config"]["execution"]["mixed_precision"], device)
+    check_honoured(policy, spec["config"]["optimizer"])
 
 
 def checkpoint_space(model_name: str, dataset: str) -> int:

@@ -116,3 +116,38 @@ def test_resume_refuses_another_precision(tiny_mnist, tmp_path, capsys):
     argv = arguments(tiny_mnist, tmp_path, "--resume", "--mixed_precision")
     assert train_model.main(argv) == 2
     assert "started with execution.mixed_precision=False, not True" in capsys.readouterr().err
+
+
+def test_a_loss_scale_factor_mixed_float16_would_drop_is_refused(tiny_mnist, tmp_path, capsys,
+                                                                   monkeypatch):
+    # This machine has no GPU: the preflight is told it runs on one (mixed_float16).
+    from training import preflight
+
+    monkeypatch.setattr(preflight, "select_device", lambda requested: "GPU (pretend)")
+    argv = arguments(tiny_mnist, tmp_path, "--mixed_precision", "--loss_scale_factor", "128")
+    assert train_model.main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "mixed_float16 here, whose dynamic loss scaling replaces --loss_scale_factor 128" \
+        in error
+    assert not (tmp_path / "exp").exists()
+
+
+def test_keras_loss_scaling_does_drop_the_inner_factor(policy):
+    # What the refusal above guards against, shown on Keras itself.
+    policy("mixed_float16")
+    config = run_config()
+    config["optimizer"]["loss_scale_factor"] = 128.0
+    model = build_compiled_model(config, 0.01)
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.optimizer.inner_optimizer.loss_scale_factor is None
+
+
+def test_a_loss_scale_factor_is_kept_under_mixed_bfloat16(tiny_mnist, tmp_path):
+    argv = arguments(tiny_mnist, tmp_path, "--mixed_precision", "--loss_scale_factor", "128")
+    assert train_model.main(argv) == 0
+    history = only_history(tmp_path)
+    assert history["environment"]["precision_policy"] == "mixed_bfloat16"
+    assert history["config"]["optimizer"]["loss_scale_factor"] == 128
+    assert history["status"] == "completed"
+    use_policy("float32")
