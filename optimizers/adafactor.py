@@ -1,5 +1,7 @@
 """Adafactor: Adam-like scaling from factored second moments, without a first moment."""
 
+import math
+
 import keras
 from keras import ops
 
@@ -7,8 +9,24 @@ from . import _checks, _ranges
 from .base import Optimizer
 
 
+def _mean(x, axis=None, keepdims=False):
+    """`ops.mean`, except in float64: the sum over the count.
+
+    Keras's JAX and PyTorch backends reduce a float64 `mean` in float32 (their
+    `mean` sums with `dtype=result_type(x.dtype, "float32")`, and
+    `BIT64_TO_BIT32_DTYPE` in keras/src/backend/common/dtypes.py makes that
+    float32 on every backend but TensorFlow), an error of about 1e-8; their
+    `sum` keeps float64. Other dtypes take Keras's own `mean`.
+    """
+    if keras.backend.standardize_dtype(x.dtype) != "float64":
+        return ops.mean(x, axis=axis, keepdims=keepdims)
+    axes = range(len(x.shape)) if axis is None else [axis] if isinstance(axis, int) else axis
+    count = math.prod(x.shape[a] for a in axes)
+    return ops.divide(ops.sum(x, axis=axis, keepdims=keepdims), ops.cast(count, x.dtype))
+
+
 def _rms(x):
-    return ops.sqrt(ops.mean(ops.square(x)))
+    return ops.sqrt(_mean(ops.square(x)))
 
 
 def _average(beta, average, value):
@@ -134,9 +152,9 @@ class Adafactor(Optimizer):
             self.assign(state, _average(beta_2, state, square))
             return state
         row, column = state
-        self.assign(row, _average(beta_2, row, ops.mean(square, axis=-1)))
-        self.assign(column, _average(beta_2, column, ops.mean(square, axis=-2)))
-        row_share = ops.divide(row, ops.mean(row, axis=-1, keepdims=True))
+        self.assign(row, _average(beta_2, row, _mean(square, axis=-1)))
+        self.assign(column, _average(beta_2, column, _mean(square, axis=-2)))
+        row_share = ops.divide(row, _mean(row, axis=-1, keepdims=True))
         return ops.multiply(ops.expand_dims(row_share, -1), ops.expand_dims(column, -2))
 
     def update_step(self, gradient, variable, learning_rate):

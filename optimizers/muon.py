@@ -12,6 +12,21 @@ from .base import Optimizer
 NORM_EPSILON = 1e-7
 
 
+def frobenius_norm(x):
+    """`ops.norm(x, axis=(-2, -1), keepdims=True)`, except in float64: the root of the sum
+    of squares.
+
+    Keras's JAX and PyTorch backends cast a float64 `x` to float32 before the norm
+    (their `norm` casts to `result_type(x.dtype, float)`, which
+    `BIT64_TO_BIT32_DTYPE` in keras/src/backend/common/dtypes.py makes float32 on
+    every backend but TensorFlow), an error of about 1e-8; `sum` and `sqrt` keep
+    float64. Other dtypes take Keras's own `norm`. Shape `(..., 1, 1)`.
+    """
+    if keras.backend.standardize_dtype(x.dtype) != "float64":
+        return ops.norm(x, axis=(-2, -1), keepdims=True)
+    return ops.sqrt(ops.sum(ops.square(x), axis=(-2, -1), keepdims=True))
+
+
 def _transpose_last_two(x):
     axes = list(range(len(x.shape)))
     axes[-2], axes[-1] = axes[-1], axes[-2]
@@ -30,7 +45,7 @@ def newton_schulz(x, steps, a, b, c):
     tall = x.shape[-2] > x.shape[-1]
     if tall:
         x = _transpose_last_two(x)
-    x = ops.divide(x, ops.add(ops.norm(x, axis=(-2, -1), keepdims=True), NORM_EPSILON))
+    x = ops.divide(x, ops.add(frobenius_norm(x), NORM_EPSILON))
     for _ in range(steps):
         gram = ops.matmul(x, _transpose_last_two(x))
         polynomial = ops.add(ops.multiply(b, gram), ops.matmul(ops.multiply(c, gram), gram))

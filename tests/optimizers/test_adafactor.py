@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from optimizers.adafactor import Adafactor
+from optimizers.adafactor import Adafactor, _mean
 
 
 def _run(optimizer, initial, gradients):
@@ -86,6 +86,33 @@ def test_float64_matches_reference(assert_matches_reference, reference):
         "weight_decay": 0.125,
     }
     assert_matches_reference(Adafactor(**hyperparameters), reference.adafactor, **hyperparameters)
+
+
+def _positive_thirds(shape):
+    # Not float32 numbers, and positive (a sum without cancellation), as squares are.
+    return np.random.default_rng(2).uniform(1.0, 2.0, shape) / 3
+
+
+def test_keras_reduces_a_float64_mean_in_float32_off_tensorflow():
+    # Why `_mean` exists. Keras's JAX and PyTorch `mean` sum with dtype
+    # `result_type("float64", "float32")`, float32 there (`BIT64_TO_BIT32_DTYPE`), and
+    # cast back: float64 out, float32 accuracy. If this fails, `ops.mean` would do.
+    x = _positive_thirds((4, 5))
+    error = abs(keras.ops.convert_to_numpy(keras.ops.mean(x)) - x.mean()) / x.mean()
+    if keras.backend.backend() == "tensorflow":
+        assert error < 1e-14
+    else:
+        assert 1e-12 < error < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("axis", "keepdims"), [(None, False), (-1, False), (-2, False), (-1, True)]
+)
+def test_float64_mean_keeps_float64(axis, keepdims):
+    x = _positive_thirds((2, 4, 5))
+    actual = keras.ops.convert_to_numpy(_mean(keras.ops.convert_to_tensor(x), axis, keepdims))
+    assert actual.dtype == np.float64
+    np.testing.assert_allclose(actual, x.mean(axis=axis, keepdims=keepdims), rtol=1e-14, atol=0)
 
 
 def test_defaults_and_name_are_keras():

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from optimizers.muon import Muon
+from optimizers.muon import Muon, frobenius_norm
 
 A, B, C = 3.4445, -4.7750, 2.0315
 
@@ -123,6 +123,25 @@ def test_float64_matches_reference(assert_matches_reference, reference):
         "rms_rate": 0.25,
     }
     assert_matches_reference(Muon(**hyperparameters), reference.muon, **hyperparameters)
+
+
+def test_keras_takes_a_float64_norm_in_float32_off_tensorflow():
+    # Why `frobenius_norm` exists. Keras's JAX and PyTorch `norm` cast the input to
+    # `result_type("float64", float)`, float32 there (`BIT64_TO_BIT32_DTYPE`), and
+    # return float32. If this fails, `ops.norm` would do.
+    x = keras.ops.convert_to_tensor(np.random.default_rng(2).standard_normal((4, 5)))
+    norm = keras.ops.convert_to_numpy(keras.ops.norm(x, axis=(-2, -1)))
+    expected = "float64" if keras.backend.backend() == "tensorflow" else "float32"
+    assert norm.dtype == np.dtype(expected)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_float64_frobenius_norm_keeps_float64(shape):
+    x = np.random.default_rng(2).standard_normal(shape) / 3
+    actual = keras.ops.convert_to_numpy(frobenius_norm(keras.ops.convert_to_tensor(x)))
+    assert actual.dtype == np.float64 and actual.shape == shape[:-2] + (1, 1)
+    expected = np.linalg.norm(x, axis=(-2, -1), keepdims=True)
+    np.testing.assert_allclose(actual, expected, rtol=1e-14, atol=0)
 
 
 def test_defaults_and_name_are_keras():
