@@ -15,7 +15,7 @@ the import once and every run pays build and tracing again.
 
     python benchmarks/sweep_throughput.py --data_dir ../shared/data/mnist-subset
     python benchmarks/sweep_throughput.py --data_dir ../shared/data/mnist-subset \
-        --epochs 3 --rounds 2 --modes serial,workers
+        --epochs 3 --rounds 2 --modes serial,workers2,workers3,workers4   # which N is best
 """
 
 from __future__ import annotations
@@ -143,14 +143,14 @@ def main(argv=None) -> int:
         if "ray" in modes:
             head, address, started = start_ray_head(cores)
             print(f"# Ray head node start-up (not in the sweep times): {started:.1f} s")
-        extra = {"serial": [], "workers": ["--workers", "2"], "ray": ["--ray", str(address)]}
         times = {mode: [] for mode in modes}
         try:
             for round_number in range(arguments.rounds):
                 for mode in modes:
                     name = f"{mode}-{round_number}"
                     times[mode].append(timed(sweep_command(arguments.data_dir, scratch, name,
-                                                           arguments.epochs, extra[mode])))
+                                                           arguments.epochs,
+                                                           mode_flags(mode, address))))
                     print(f"# round {round_number + 1} {mode}: {times[mode][-1]:.1f} s",
                           flush=True)
         finally:
@@ -159,6 +159,17 @@ def main(argv=None) -> int:
                 head.wait(timeout=60)
     print_table(times)
     return 0
+
+
+def mode_flags(mode: str, address: str | None) -> list:
+    """The flags of a mode: serial, workersN (workers: N = 2), ray."""
+    if mode == "serial":
+        return []
+    if mode == "ray":
+        return ["--ray", str(address)]
+    if mode.startswith("workers"):
+        return ["--workers", mode.removeprefix("workers") or "2"]
+    raise SystemExit(f"unknown mode {mode!r}; expected serial, workersN or ray")
 
 
 def print_table(times: dict) -> None:
