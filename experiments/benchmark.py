@@ -153,8 +153,9 @@ def tuning_phase(benchmark: Benchmark, folder: Path, executor, progress: Progres
     for problem in benchmark.problems:
         for name in benchmark.optimizers:
             study = tuning.open_study(storage, f"{problem.name}/{name}", benchmark.seeds[0])
-            trials = tuning.trials_of(study, benchmark.search_spaces[name],
-                                      benchmark.tuning_trials)
+            with tuning.asking(folder):
+                trials = tuning.trials_of(study, benchmark.search_spaces[name],
+                                          benchmark.tuning_trials)
             studies[problem, name] = (study, trials)
             specs += [run_spec(benchmark, problem, name, trial.params, benchmark.seeds[0],
                                trial_folder(folder, problem.name, name, trial.number))

@@ -17,6 +17,7 @@ unfinished trials with the values they had and asks only for the missing ones.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from experiments.config import ConfigError
 
 STORAGE_FILE = "optuna.journal"
+ASK_LOCK = "asking"  # <folder>/asking.lock while an invocation asks for trials
 SCALES = ("log", "linear")
 
 
@@ -100,6 +102,22 @@ def open_storage(folder: Path):
     return optuna.storages.JournalStorage(JournalFileBackend(str(folder / STORAGE_FILE)))
 
 
+@contextlib.contextmanager
+def asking(folder: Path):
+    """Hold the experiment's lock for asking trials, so that two invocations working on one
+    study (`--resume` while another runs, or from another machine on a shared disk) cannot
+    both see K - n trials and ask for n each. Optuna's `JournalFileOpenLock` (a file created
+    with O_EXCL, as its journal uses; taken over after 30 s, should its holder die)."""
+    from optuna.storages.journal import JournalFileOpenLock
+
+    lock = JournalFileOpenLock(str(folder / ASK_LOCK))
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def open_study(storage, name: str, seed: int):
     """The study `name` (created if new), sampling by scrambled Sobol points from `seed`."""
     import optuna
@@ -130,8 +148,11 @@ def trials_of(study, space: dict, count: int) -> list:
 
 
 def tell(study, trial, value: float) -> None:
-    """Record a finished trial's `value` (lower is better), once."""
+    """Record a finished trial's `value` (lower is better), once: a trial another invocation
+    has told meanwhile (the same value, from the same history) is left as it is."""
     from optuna.trial import TrialState
 
     if trial.state == TrialState.RUNNING:
-        study.tell(trial.number, value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Optuna's note on a trial already finished
+            study.tell(trial.number, value, skip_if_finished=True)

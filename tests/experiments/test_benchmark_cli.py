@@ -191,3 +191,29 @@ def test_trials_trained_by_two_workers_give_the_serial_results(tmp_path, tiny_mn
         assert ours["config"]["optimizer"] == theirs["config"]["optimizer"]
         for key in ("loss", "val_loss", "val_accuracy"):
             assert ours["history"][key] == theirs["history"][key], (run, key)
+
+
+@pytest.mark.slow
+def test_two_invocations_work_on_one_study(tmp_path, tiny_mnist, uninterrupted):
+    from experiments import tuning
+
+    (tmp_path / "suite.yaml").write_text(TINY_SUITE)
+    argv = benchmark_argv(tmp_path / "suite.yaml", tiny_mnist, tmp_path)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.Popen([sys.executable, str(ROOT / "train_model.py"), *argv], cwd=ROOT,
+                             env=environment, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (tmp_path / "tiny" / "benchmark.json").exists():
+        assert first.poll() is None and time.monotonic() < deadline, "no protocol written"
+        time.sleep(0.02)
+    assert train_model.main([*argv, "--resume"]) == 0  # the second, while the first runs
+    assert first.wait(timeout=300) == 0, first.stderr.read()[-2000:]
+    storage = tuning.open_storage(tmp_path / "tiny")
+    for name in ("adam", "sgd"):
+        study = tuning.open_study(storage, f"mnist_mlp/{name}", 0)
+        assert [trial.state.name for trial in study.trials] == ["COMPLETE", "COMPLETE"]
+    shared, alone = read_results(tmp_path / "tiny"), read_results(uninterrupted)
+    assert shared["best"] == alone["best"]
+    assert shared["per_problem"]["steps"] == alone["per_problem"]["steps"]
+    assert not (tmp_path / "tiny" / f"{tuning.ASK_LOCK}.lock").exists()
