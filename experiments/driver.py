@@ -62,6 +62,7 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     count = len(plan.specs)
     print(f"Device: {device}" + (f", {replicas} replicas in sync" if replicas > 1 else ""))
     print(f"Experiment: {plan.folder} ({count} run{'s' if count > 1 else ''})")
+    status, message = 0, None
     try:
         with interruptible():
             for _ in executor(plan.specs):
@@ -69,17 +70,18 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     except (RunLost, distribute.WorkerLost) as error:
         every = config.distribute == "multi_worker"
         where = " (on every worker, TF_CONFIG as before)" if every else ""
-        print(f"{prog}: error: {error}. Resume with{where}:\n  "
-              f"{resume_command(prog, argv, plan.folder)}", file=sys.stderr)
-        return 1
+        status, message = 1, (f"{prog}: error: {error}. Resume with{where}:\n  "
+                              f"{resume_command(prog, argv, plan.folder)}")
     except Interrupted as stop:
-        print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
-              f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)
-        return stop.exit_status
+        status, message = stop.exit_status, (
+            f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
+            f"Resume with:\n  {resume_command(prog, argv, plan.folder)}")
     finally:
         if writes:  # a multi-worker non-chief trained the same runs: the chief reports
             report(plan.specs, plan.folder)
-    return 0
+    if message:  # last, after the table
+        print(message, file=sys.stderr)
+    return status
 
 
 def start_strategy(config: ExperimentConfig) -> int:

@@ -268,27 +268,36 @@ def synchronize_batch_norm(model) -> None:
 
 
 _TASK = re.compile(r"/job:(\w+)/(?:replica:\d+/)?task:(\d+)")
+# How TensorFlow 2.21 words a lost peer: the coordination service's missed heartbeats, or
+# gRPC's closed connection (seen first when the peer runs on the same machine).
+_REASONS = (("stopped sending heartbeats", "it stopped sending heartbeats"),
+            ("Socket closed", "its connection closed"),
+            ("Connection reset", "its connection was reset"),
+            ("Connection refused", "its connection was refused"))
 
 
 def lost_worker(error: BaseException, environ=None) -> WorkerLost | None:
-    """A WorkerLost naming the peer `error` (from a multi-worker run) says stopped, or
-    None when `error` is not TensorFlow's report of an unreachable peer."""
+    """A WorkerLost naming the peer `error` (from a multi-worker run) says stopped: the
+    first task it names other than this one. None when `error` is not TensorFlow's report
+    of an unreachable peer."""
     import tensorflow as tf
 
     if not isinstance(error, tf.errors.UnavailableError):
         return None
     text = str(error)
-    found = _TASK.search(text)
+    try:
+        config = cluster_from_environment(environ)
+    except ValueError:
+        config = {"cluster": {}, "task": {}}
+    own = (config["task"].get("type"), config["task"].get("index"))
+    peers = [(job, int(index)) for job, index in _TASK.findall(text) if (job, int(index)) != own]
     peer = "a peer"
-    if found:
-        job, index = found.group(1), int(found.group(2))
-        try:
-            address = cluster_from_environment(environ)["cluster"][job][index]
-        except (ValueError, KeyError, IndexError):
-            address = "?"
-        peer = f"{job} {index} ({address})"
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return WorkerLost(f"multi_worker: lost {peer}, the run stopped ({first[:120]})")
+    if peers:
+        job, index = peers[0]
+        addresses = config["cluster"].get(job, [])
+        peer = f"{job} {index} ({addresses[index] if index < len(addresses) else '?'})"
+    reason = next((why for sign, why in _REASONS if sign in text), type(error).__name__)
+    return WorkerLost(f"multi_worker: lost {peer} ({reason}); the run stopped")
 
 
 @contextlib.contextmanager
@@ -301,7 +310,8 @@ def writing_folder(run_folder: Path, mode: str):
         return
     from training.checkpoint import FOLDER, latest_checkpoint
 
-    scratch = Path(tempfile.mkdtemp(prefix="multi_worker-"))
+    remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         history = Path(run_folder) / "history.json"
         if history.is_file():
@@ -312,3 +322,24 @@ def writing_folder(run_folder: Path, mode: str):
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+SCRATCH_PREFIX = "multi_worker-"
+
+
+def remove_stale_scratch() -> None:
+    """Remove the temporary folders that killed non-chief workers of this machine left."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
