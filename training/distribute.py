@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import math
 import os
@@ -51,7 +52,6 @@ import tempfile
 from pathlib import Path
 
 MODES = ("none", "mirrored", "multi_worker")
-SCALE_RULES = ("none", "linear", "sqrt")
 DEFAULT_CPU_REPLICAS = 2  # logical CPU devices of a mirrored run on a machine without GPU
 HEARTBEAT_TIMEOUT_S = 10  # a peer silent this long is lost (TensorFlow's own default)
 SHUTDOWN_BARRIER_TIMEOUT_S = 10  # how long an exiting worker waits for the others
@@ -67,7 +67,7 @@ def cluster_from_environment(environ=None) -> dict:
     """The parsed `TF_CONFIG`: {"cluster": {job: [address, ...]}, "task": {"type", "index"}}.
 
     Raises ValueError (one line) when it is unset, not JSON, has no cluster of
-    chief/worker addresses, or its task is not one of the cluster's.
+    chief/worker addresses, or its task is not one of the cluster's chiefs or workers.
     """
     text = (os.environ if environ is None else environ).get("TF_CONFIG")
     rule = ('set TF_CONFIG to {"cluster": {"worker": ["host:port", ...]}, '
@@ -84,7 +84,8 @@ def cluster_from_environment(environ=None) -> dict:
             isinstance(cluster.get(job), list) and cluster[job] for job in COORDINATED_JOBS):
         raise ValueError(f"TF_CONFIG has no cluster of chief or worker addresses; {rule}")
     task = config.get("task")
-    if (not isinstance(task, dict) or task.get("type") not in cluster
+    if (not isinstance(task, dict) or task.get("type") not in COORDINATED_JOBS
+            or task["type"] not in cluster
             or not isinstance(task.get("index"), int)
             or not 0 <= task["index"] < len(cluster[task["type"]])):
         raise ValueError(f"TF_CONFIG's task {task!r} is not one of its cluster's; {rule}")
@@ -170,7 +171,11 @@ def get_strategy(mode: str, replicas: int | None = None):
     if mode == "mirrored":
         return tf.distribute.MirroredStrategy(mirrored_devices(replicas))
     configure_coordination(cluster_from_environment())
-    return _multi_worker_strategy()
+    try:
+        return _multi_worker_strategy()
+    except tf.errors.OpError as error:  # e.g. no whole cluster within REGISTER_TIMEOUT_S
+        raise ValueError(f"--distribute multi_worker: the cluster of TF_CONFIG did not come "
+                         f"together ({type(error).__name__})") from None
 
 
 def mirrored_devices(replicas: int | None) -> list[str]:
@@ -304,14 +309,18 @@ def lost_worker(error: BaseException, environ=None) -> WorkerLost | None:
 def writing_folder(run_folder: Path, mode: str):
     """The folder this process writes the run into: `run_folder`, except for a multi-worker
     non-chief, which gets a temporary copy of the run's history and latest checkpoint
-    (to resume in step with the chief), removed afterwards."""
+    (to resume in step with the chief), removed afterwards. Its name depends only on the
+    task and the run, so that the next attempt replaces what a killed worker left."""
     if is_chief(mode):
         yield Path(run_folder)
         return
     from training.checkpoint import FOLDER, latest_checkpoint
 
-    remove_stale_scratch()
-    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    task = cluster_from_environment()["task"]
+    digest = hashlib.sha1(str(Path(run_folder).resolve()).encode()).hexdigest()[:12]
+    scratch = Path(tempfile.gettempdir()) / f"multi_worker-{task['type']}{task['index']}-{digest}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
     try:
         history = Path(run_folder) / "history.json"
         if history.is_file():
@@ -322,24 +331,3 @@ def writing_folder(run_folder: Path, mode: str):
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-SCRATCH_PREFIX = "multi_worker-"
-
-
-def remove_stale_scratch() -> None:
-    """Remove the temporary folders that killed non-chief workers of this machine left."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(SCRATCH_PREFIX):].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
