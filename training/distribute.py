@@ -1,41 +1,28 @@
 """One run across several devices or machines: the tf.distribute strategy of this process.
 
-`--distribute` picks one of three modes (a run's `execution.distribute`):
+`--distribute` (a run's `execution.distribute`) is `none`; `mirrored`
+(`tf.distribute.MirroredStrategy` over this machine's GPUs, all or the first
+`--replicas`, or over `--replicas` logical CPU devices, default 2, where there is
+no GPU); or `multi_worker` (`tf.distribute.MultiWorkerMirroredStrategy`, one
+process per machine, the cluster named by `TF_CONFIG`). In a multi-worker run the
+chief (task type "chief", or worker 0 without one) writes history, checkpoints and
+summary; the others write into a temporary folder, removed after the run, and read
+the chief's checkpoint from the shared run folder to resume in step with it.
 
-- `none`: no strategy; the model trains on the device `--device` selects.
-- `mirrored`: `tf.distribute.MirroredStrategy` over the GPUs of this machine (all of
-  them, or the first `--replicas`); with no GPU, over `--replicas` logical CPU devices
-  (default 2) that split the one physical CPU (what tests use; no speed-up).
-- `multi_worker`: `tf.distribute.MultiWorkerMirroredStrategy`, one process per machine
-  (or several on one), the cluster named by the `TF_CONFIG` environment variable
-  (`{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": i}}`).
-  The chief (task type "chief", or worker 0 without one) writes the history,
-  checkpoints and summary; the others write into a temporary folder of their own,
-  removed after the run, and read the chief's checkpoint from the shared run folder
-  to resume in step with it (so the output folder must be on a disk all of them share).
+The batch size is global: each of the R replicas computes its mean loss on
+batch_size / R examples, Keras divides it by R and all-reduces the gradients with
+a sum: the gradient of the global batch's mean loss. The learning rate is
+unchanged unless `--scale_lr` multiplies it by R (`linear`, Goyal et al. 2017,
+"Accurate, Large Minibatch SGD") or sqrt(R) (`sqrt`, Krizhevsky 2014, "One weird
+trick"; Hoffer et al. 2017), both meant for a global batch raised with the
+replicas. Batch normalisation uses the global batch's statistics (Keras's
+`synchronized=True`), as on one device.
 
-The batch size is global: each of the R replicas in sync computes the loss on
-batch_size / R examples, and Keras averages their gradients (it divides each
-replica's mean loss by R and all-reduces with a sum), which is the gradient of
-the mean loss over the global batch. The learning rate is unchanged unless
-`--scale_lr` says otherwise: `linear` multiplies it by R (Goyal et al. 2017,
-"Accurate, Large Minibatch SGD"), `sqrt` by sqrt(R) (Krizhevsky 2014, "One weird
-trick"; Hoffer et al. 2017); both are meant for when the global batch was raised
-with the replicas (R times the batch a single device ran with).
-
-Batch normalisation, where a model has it, uses synchronized statistics when more
-than one replica is in sync (Keras's `BatchNormalization(synchronized=True)`):
-the mean and variance of the global batch, as on one device, at the price of
-three small all-reduces per layer and step.
-
-A lost worker: the coordination service of TensorFlow's multi-worker runtime
-sends heartbeats; once a peer misses them for `HEARTBEAT_TIMEOUT_S`, the
-collectives of every survivor fail with `UnavailableError`, which
-`lost_worker` turns into one line naming the worker. At exit the runtime waits
-at most `SHUTDOWN_BARRIER_TIMEOUT_S` for the others.
-
-TensorFlow is imported only inside the functions that need it: the checks run
-before it loads.
+A lost peer: TensorFlow's coordination service expects heartbeats; once a peer
+misses them for `HEARTBEAT_TIMEOUT_S` (or its connection closes), every
+survivor's collectives fail with `UnavailableError`, which `lost_worker` turns
+into one line naming the worker. TensorFlow is imported only inside the
+functions that need it: the checks run before it loads.
 """
 
 from __future__ import annotations
@@ -136,6 +123,17 @@ def check_batch_size(batch_size, replicas: int) -> None:
     if batch_size % replicas:
         raise ValueError(f"--batch_size {batch_size} cannot be shared by the {replicas} "
                          f"replicas in sync: use a multiple of {replicas}")
+
+
+def uneven_batch_note(examples: int, batch_size: int, replicas: int) -> str | None:
+    """A note when each epoch's last, smaller batch cannot be shared equally: Keras then
+    averages the replicas' mean losses unweighted, so that step weighs its examples
+    unequally (a small difference from one device; none otherwise)."""
+    last = examples % batch_size
+    if replicas <= 1 or last % replicas == 0:
+        return None
+    return (f"note: each epoch's last batch ({last} of {examples} examples) splits unequally "
+            f"over {replicas} replicas; its replicas' mean losses are averaged unweighted")
 
 
 def learning_rate_factor(rule: str, replicas: int) -> float:
@@ -314,6 +312,7 @@ def writing_folder(run_folder: Path, mode: str):
     if is_chief(mode):
         yield Path(run_folder)
         return
+    from analysis.history import FILENAME
     from training.checkpoint import FOLDER, latest_checkpoint
 
     task = cluster_from_environment()["task"]
@@ -322,7 +321,7 @@ def writing_folder(run_folder: Path, mode: str):
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
     try:
-        history = Path(run_folder) / "history.json"
+        history = Path(run_folder) / FILENAME
         if history.is_file():
             shutil.copy2(history, scratch / history.name)
             checkpoint = latest_checkpoint(run_folder)

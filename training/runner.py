@@ -231,6 +231,9 @@ def fit_run(config: dict, folder: Path, previous: dict | None, environment: dict
     model = build_compiled_model(scaled, learning_rate, steps)
     if replicas > 1:
         distribute.synchronize_batch_norm(model)
+        note = distribute.uneven_batch_note(len(x_train), batch_size, replicas)
+        if note:
+            print(note)
     environment = {**environment, "precision_policy": policy,
                    "jit_compile": bool(model.jit_compile), "op_determinism": deterministic}
     stateful = stateful_callbacks(config)

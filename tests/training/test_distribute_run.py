@@ -339,6 +339,13 @@ def test_learning_rates_scale_with_the_replicas():
     assert config["optimizer"]["learning_rate"] == 0.01  # the recorded config is untouched
 
 
+def test_an_unequal_last_batch_is_noted():
+    # 15,691 images in batches of 128: the last holds 75, which 2 replicas cannot share.
+    assert "last batch (75 of 15691 examples)" in distribute.uneven_batch_note(15691, 128, 2)
+    assert distribute.uneven_batch_note(9000, 128, 2) is None  # 40 left: 20 each
+    assert distribute.uneven_batch_note(15691, 128, 1) is None
+
+
 def test_runs_recorded_before_distribution_read_as_undistributed():
     execution = {"epochs": 1, "batch_size": 64, "seed": 0}
     filled = run_config.with_added_keys({"execution": execution})["execution"]
