@@ -35,6 +35,8 @@ import math
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -42,7 +44,7 @@ MODES = ("none", "mirrored", "multi_worker")
 DEFAULT_CPU_REPLICAS = 2  # logical CPU devices of a mirrored run on a machine without GPU
 HEARTBEAT_TIMEOUT_S = 10  # a peer silent this long is lost (TensorFlow's own default)
 SHUTDOWN_BARRIER_TIMEOUT_S = 10  # how long an exiting worker waits for the others
-REGISTER_TIMEOUT_S = 600  # how long a starting worker waits for the whole cluster
+REGISTER_TIMEOUT_S = 300  # how long a starting worker waits for the whole cluster
 COORDINATED_JOBS = ("chief", "worker")
 
 
@@ -168,12 +170,36 @@ def get_strategy(mode: str, replicas: int | None = None):
 
     if mode == "mirrored":
         return tf.distribute.MirroredStrategy(mirrored_devices(replicas))
-    configure_coordination(cluster_from_environment())
+    config = cluster_from_environment()
+    configure_coordination(config)
+    workers = sum(len(config["cluster"].get(job, [])) for job in COORDINATED_JOBS)
+    problem = (f"--distribute multi_worker: the {workers} chief and worker tasks of TF_CONFIG "
+               f"did not all start within {REGISTER_TIMEOUT_S} s")
     try:
-        return _multi_worker_strategy()
-    except tf.errors.OpError as error:  # e.g. no whole cluster within REGISTER_TIMEOUT_S
-        raise ValueError(f"--distribute multi_worker: the cluster of TF_CONFIG did not come "
-                         f"together ({type(error).__name__})") from None
+        with _deadline(REGISTER_TIMEOUT_S + 10, f"train_model.py: error: {problem}"):
+            return _multi_worker_strategy()
+    except tf.errors.OpError as error:  # a worker's registration timed out
+        raise ValueError(f"{problem} ({type(error).__name__})") from None
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, message: str):
+    """Write `message` to stderr and kill this process unless the block ends in `seconds`.
+
+    The cluster's leader waits for the other tasks inside TensorFlow, holding the
+    GIL and deaf to SIGINT and SIGTERM (its preemption notifier catches the
+    latter), with no time limit: only another process can end that wait.
+    """
+    code = ("import os, sys, time; time.sleep(float(sys.argv[1])); "
+            "sys.stderr.write(sys.argv[2] + '\\n'); sys.stderr.flush(); "
+            "os.kill(int(sys.argv[3]), 9)")
+    watchdog = subprocess.Popen([sys.executable, "-c", code, str(seconds), message,
+                                 str(os.getpid())])
+    try:
+        yield
+    finally:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def mirrored_devices(replicas: int | None) -> list[str]:

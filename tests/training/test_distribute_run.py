@@ -241,6 +241,28 @@ def test_a_killed_worker_ends_the_other_with_one_error_and_the_run_resumes(tiny_
 
 
 @pytest.mark.slow
+def test_a_worker_whose_cluster_never_starts_ends_with_one_error(tiny_mnist, tmp_path):
+    """Worker 0 alone: it leads the cluster, and TensorFlow would wait for worker 1 forever,
+    deaf to signals. With the wait cut to 5 s, it ends with one error. (Worker 1 alone gets
+    TensorFlow's own DeadlineExceeded after the same wait: the same line, exit status 2.)"""
+    index = 0
+    output = tmp_path / "results"
+    argv = [*arguments(tiny_mnist, output, "alone"), "--distribute", "multi_worker"]
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("distribute_driver.py")), "5", "--",
+         *argv], cwd=ROOT, env=environment(cluster(free_ports(2), index)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    status, _, err = finish(process, timeout=120)
+    assert status != 0
+    # TensorFlow's own error lines may follow ours, as its runtime shuts down.
+    (error,) = [line for line in err.splitlines() if line.startswith("train_model.py: error:")]
+    assert error.startswith("train_model.py: error: --distribute multi_worker: the 2 chief and "
+                            "worker tasks of TF_CONFIG did not all start within 5 s"), err[-2000:]
+    assert "Traceback" not in err
+    assert not output.exists() or not any(output.rglob("*"))
+
+
+@pytest.mark.slow
 def test_a_batch_the_replicas_cannot_share_is_refused(tiny_mnist, tmp_path):
     output = tmp_path / "results"
     argv = arguments(tiny_mnist, output, "odd", "--distribute", "mirrored", "--replicas", "3")
