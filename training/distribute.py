@@ -190,9 +190,14 @@ def _deadline(seconds: float, message: str):
     GIL and deaf to SIGINT and SIGTERM (its preemption notifier catches the
     latter), with no time limit: only another process can end that wait.
     """
-    code = ("import os, sys, time; time.sleep(float(sys.argv[1])); "
-            "sys.stderr.write(sys.argv[2] + '\\n'); sys.stderr.flush(); "
-            "os.kill(int(sys.argv[3]), 9)")
+    # The watchdog leaves as soon as its parent is gone (it is then adopted by another).
+    code = ("import os, sys, time\n"
+            "end, parent = time.monotonic() + float(sys.argv[1]), int(sys.argv[3])\n"
+            "while time.monotonic() < end and os.getppid() == parent:\n"
+            "    time.sleep(0.5)\n"
+            "if os.getppid() == parent:\n"
+            "    sys.stderr.write(sys.argv[2] + '\\n'); sys.stderr.flush()\n"
+            "    os.kill(parent, 9)\n")
     watchdog = subprocess.Popen([sys.executable, "-c", code, str(seconds), message,
                                  str(os.getpid())])
     try:
