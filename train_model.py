@@ -12,6 +12,8 @@
     python train_model.py --suite small --optimizer all --tuning_trials 8 --seed 0,1,2
     python train_model.py --optimizer all --seed 0,1 --workers 2
     python train_model.py --optimizer all --seed 0,1 --ray auto --output_dir /shared/results
+    python train_model.py --optimizer adam --distribute mirrored --batch_size 256
+    TF_CONFIG='{...}' python train_model.py --distribute multi_worker --experiment big
 
 Each run writes results/<experiment>/<run>/history.json; the experiment folder
 gets summary.md and summary.csv, and the table is printed at the end.
@@ -25,7 +27,9 @@ import sys
 
 from experiments.config import (
     DEVICES,
+    DISTRIBUTE_CHOICES,
     JIT_CHOICES,
+    SCALE_LR_CHOICES,
     SCHEDULES,
     ConfigError,
     check_values,
@@ -178,6 +182,16 @@ def build_parser() -> Parser:
     add("ray", "run every run as a task of the Ray cluster at ADDRESS (host:port, or auto: "
         "the one started on this machine); --output_dir must be on a disk all nodes share",
         metavar="ADDRESS")
+
+    add("distribute", "one run across devices (README: One run across devices): none, "
+        "mirrored (every GPU here, or --replicas logical CPU devices) or multi_worker (the "
+        "machines of TF_CONFIG; needs --experiment); the batch size is global (default none)",
+        choices=DISTRIBUTE_CHOICES, metavar="MODE")
+    add("replicas", "mirrored: the first N GPUs (default all), or N logical CPU devices "
+        "where there is no GPU (default 2)", type=int, metavar="N")
+    add("scale_lr", "multiply learning rates by the replicas in sync (linear, Goyal et al. "
+        "2017) or their square root (sqrt), for a global batch raised with the replicas "
+        "(default none)", choices=SCALE_LR_CHOICES, metavar="RULE")
 
     add("mixed_precision", "compute in 16 bits, variables in float32: mixed_float16 with "
         "Keras's loss scaling on a GPU, mixed_bfloat16 on a CPU", action="store_true")

@@ -12,8 +12,11 @@ records) is a JSON object of five sections::
      "execution": {"epochs": 50, "batch_size": 64, "seed": 0, "early_stopping": null,
                    "divergence_threshold": null, "tensorboard": false}}
 
-`execution` may also hold `eval_every_steps` (benchmark problems: validate every N
-steps instead of once an epoch; see training/runner.py's `evaluation_period`).
+`execution` also holds `distribute` (none, mirrored or multi_worker), `replicas`
+(mirrored: the devices asked for, null for the default) and `scale_lr` (none,
+linear or sqrt): see training/distribute.py. It may also hold `eval_every_steps`
+(benchmark problems: validate every N steps instead of once an epoch; see
+training/runner.py's `evaluation_period`).
 
 `optimizer` holds the name and every hyperparameter of that optimizer, at its
 resolved value (a value may itself be a list or a map). A run with per-layer
@@ -57,6 +60,9 @@ FIELDS = {
     "tensorboard": ("execution", "tensorboard"),
     "mixed_precision": ("execution", "mixed_precision"),
     "jit_compile": ("execution", "jit_compile"),
+    "distribute": ("execution", "distribute"),
+    "replicas": ("execution", "replicas"),
+    "scale_lr": ("execution", "scale_lr"),
 }
 # Every (section, key) a resolved run config has (the optimizer's and schedule's own
 # settings besides). A history must have these.
@@ -79,6 +85,10 @@ ADDED = {
     # Earlier runs compiled with jit_compile=False under op determinism, which is what
     # "auto" resolves to there (training/precision.py).
     ("execution", "jit_compile"): "auto",
+    # One run across devices or machines (training/distribute.py); earlier runs had none.
+    ("execution", "distribute"): "none",
+    ("execution", "replicas"): None,
+    ("execution", "scale_lr"): "none",
 }
 # Settings that change what a run writes beside its history, never its results: runs
 # that differ only in them are one configuration (`analysis.grouping`).

@@ -118,5 +118,10 @@ def axes(value) -> str | None:
     return None
 
 
+def one_of(choices: tuple):
+    """A check that `value` is one of `choices`."""
+    return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
+
+
 def boolean(value) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"

@@ -21,6 +21,8 @@ from optimizers import groups as optimizer_groups
 
 DEVICES = ("auto", "cpu", "gpu")
 JIT_CHOICES = ("auto", "on", "off")
+DISTRIBUTE_CHOICES = ("none", "mirrored", "multi_worker")  # training/distribute.py's MODES
+SCALE_LR_CHOICES = ("none", "linear", "sqrt")
 # Learning-rate schedules by name; training/schedules.py builds them.
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "plateau")
 # The nested spelling of the schedule keys, as a run's history records them.
@@ -77,6 +79,9 @@ class ExperimentConfig:
     ray: str | None = None  # Ray cluster address (or "auto") to run the runs on
     mixed_precision: bool = False  # mixed_float16 on a GPU, mixed_bfloat16 on a CPU
     jit_compile: str = "auto"  # XLA: auto (on a GPU only), on, off
+    distribute: str = "none"  # one run across devices: none, mirrored, multi_worker
+    replicas: int | None = None  # mirrored: devices (GPUs, or logical CPUs); None: default
+    scale_lr: str = "none"  # learning rate times replicas (linear) or their root (sqrt)
 
 
 FIELDS = {item.name for item in dataclasses.fields(ExperimentConfig)}
@@ -129,6 +134,9 @@ CHECKS = {
     "ray": checks.optional(checks.name),
     "mixed_precision": checks.boolean,
     "jit_compile": lambda value: None if value in JIT_CHOICES else "must be auto, on or off",
+    "distribute": checks.one_of(DISTRIBUTE_CHOICES),
+    "replicas": checks.optional(checks.positive_int),
+    "scale_lr": checks.one_of(SCALE_LR_CHOICES),
 }
 assert set(CHECKS) == FIELDS, "every config field needs exactly one check"
 # Fields that take one value or a list of them; CHECKS checks each item.

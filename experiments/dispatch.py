@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from analysis.run_config import describe
-from experiments.claims import claimed
+from experiments.claims import CLAIM, claimed
 from experiments.progress import Progress
+from training.distribute import is_chief
 
 Executor = Callable[[Sequence[dict]], Iterator[dict]]
 POLL_S = 5.0  # how often runs held by other processes are looked at again
@@ -33,7 +34,13 @@ def run_claimed(spec: dict) -> dict | None:
     it. What runs in a worker process or a Ray task."""
     from training.runner import run_one  # imports TensorFlow: only when runs are executed
 
+    mode = spec["config"]["execution"].get("distribute", "none")
+    if not is_chief(mode):  # every worker trains the run; the chief alone claims it
+        return run_one(spec)
     with claimed(spec["folder"]) as ours:
+        if not ours and mode == "multi_worker":  # waiting would leave the others hanging
+            raise RunLost(f"{spec['folder']}: another process holds it (its {CLAIM}); a "
+                          "multi_worker run cannot wait for it")
         return run_one(spec) if ours else None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 import data
@@ -23,6 +24,7 @@ from experiments.dispatch import Executor, RunLost
 from experiments.execute import executor_for
 from experiments.guard import Interrupted, interruptible
 from experiments.plan import plan_experiment
+from training import distribute  # imports TensorFlow only when a strategy is built
 
 
 def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=(),
@@ -33,8 +35,10 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     (`--workers`, `--ray`), else this process.
     """
     try:  # first, so that an unreachable Ray cluster is reported before TensorFlow loads
+        distribute.check_request(config.distribute, config.replicas, config.workers,
+                                 config.ray, config.experiment)
         executor = executor or executor_for(config)
-    except ConfigError as error:
+    except (ConfigError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     from experiments.workers import limit_threads  # TensorFlow: only after parsing
@@ -46,31 +50,48 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
         if config.workers == 1 and not config.ray:
             limit_threads(config.threads_per_run)  # the runs train in this process
         device = select_device(config.device)
+        replicas = start_strategy(config)  # before anything else starts TensorFlow
         plan = plan_experiment(config)
-        preflight(plan.specs, plan.folder)
+        writes = distribute.is_chief(config.distribute)
+        preflight(plan.specs, plan.folder if writes else Path(tempfile.gettempdir()))
     except (ConfigError, data.DataError, ValueError, OSError) as error:
         if plan is not None and not config.resume:
             discard_if_empty(plan.folder)  # bad input leaves nothing behind
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     count = len(plan.specs)
-    print(f"Device: {device}")
+    print(f"Device: {device}" + (f", {replicas} replicas in sync" if replicas > 1 else ""))
     print(f"Experiment: {plan.folder} ({count} run{'s' if count > 1 else ''})")
+    status, message = 0, None
     try:
         with interruptible():
             for _ in executor(plan.specs):
                 pass
-    except RunLost as error:
-        print(f"{prog}: error: {error}. Resume with:\n  "
-              f"{resume_command(prog, argv, plan.folder)}", file=sys.stderr)
-        return 1
+    except (RunLost, distribute.WorkerLost) as error:
+        every = config.distribute == "multi_worker"
+        where = " (on every worker, TF_CONFIG as before)" if every else ""
+        status, message = 1, (f"{prog}: error: {error}. Resume with{where}:\n  "
+                              f"{resume_command(prog, argv, plan.folder)}")
     except Interrupted as stop:
-        print(f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
-              f"Resume with:\n  {resume_command(prog, argv, plan.folder)}", file=sys.stderr)
-        return stop.exit_status
+        status, message = stop.exit_status, (
+            f"\n{prog}: stopped by {stop.signal_name}; finished epochs are saved. "
+            f"Resume with:\n  {resume_command(prog, argv, plan.folder)}")
     finally:
-        report(plan.specs, plan.folder)
-    return 0
+        if writes:  # a multi-worker non-chief trained the same runs: the chief reports
+            report(plan.specs, plan.folder)
+    if message:  # last, after the table
+        print(message, file=sys.stderr)
+    return status
+
+
+def start_strategy(config: ExperimentConfig) -> int:
+    """Build this process's tf.distribute strategy (`training.distribute`) and check that
+    its replicas can share every batch size; the replicas in sync. ValueError."""
+    strategy = distribute.get_strategy(config.distribute, config.replicas)
+    replicas = distribute.replicas_in_sync(strategy)
+    for batch_size in config.batch_size:
+        distribute.check_batch_size(batch_size, replicas)
+    return replicas
 
 
 def discard_if_empty(folder: Path) -> None:

@@ -29,6 +29,7 @@ from experiments.grid import (
     run_folder_name,
 )
 from experiments.schedule import resolve_schedule
+from training import distribute
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ def plan_experiment(config: ExperimentConfig) -> Plan:
         for name, hyperparameters, batch_size, seed in combinations
     ]
     require_unique([folder_name for _, folder_name in planned])
-    folder = find_experiment(config, model) if config.resume else new_experiment(config, model)
+    if config.resume:
+        folder = find_experiment(config, model)
+    elif distribute.is_chief(config.distribute):
+        folder = new_experiment(config, model)
+    else:  # a multi-worker non-chief writes nothing there; the chief creates it
+        folder = Path(config.output_dir) / config.experiment
     runtime = {"device": config.device, "verbose": 2 if config.quiet else 1,
                "keep_checkpoints": config.keep_checkpoints}
     specs = [{"config": settings, "folder": str(folder / folder_name), "runtime": runtime}

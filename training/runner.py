@@ -27,6 +27,7 @@ from analysis.history import (
     read_history,
     write_history,
 )
+from training import distribute
 from training.callbacks import (
     Clock,
     DivergenceStop,
@@ -68,17 +69,26 @@ def run_one(spec: dict) -> dict:
     """
     runtime = {**RUNTIME_DEFAULTS, **spec.get("runtime", {})}
     config = run_config.with_added_keys(spec["config"])
-    folder = Path(spec["folder"])
+    mode = config["execution"]["distribute"]
     environment = describe_environment(select_device(runtime["device"]))
-    previous = previous_history(folder / FILENAME)
-    if previous and previous["status"] in FINISHED_STATUSES:
-        print(f"already {previous['status']}: {folder}")
+    strategy = distribute.get_strategy(mode, config["execution"]["replicas"])
+    # A multi-worker non-chief writes into a temporary copy of the run's folder.
+    with distribute.writing_folder(Path(spec["folder"]), mode) as folder:
+        previous = previous_history(folder / FILENAME)
+        if previous and previous["status"] in FINISHED_STATUSES:
+            print(f"already {previous['status']}: {spec['folder']}")
+            if not runtime["keep_checkpoints"]:
+                remove_checkpoints(folder)
+            return previous
+        try:
+            history = train(config, folder, previous, environment, runtime["verbose"], strategy)
+        except Exception as error:
+            lost = distribute.lost_worker(error) if mode == "multi_worker" else None
+            if lost is None:
+                raise
+            raise lost from None
         if not runtime["keep_checkpoints"]:
             remove_checkpoints(folder)
-        return previous
-    history = train(config, folder, previous, environment, runtime["verbose"])
-    if not runtime["keep_checkpoints"]:
-        remove_checkpoints(folder)
     return history
 
 
@@ -190,21 +200,40 @@ def training_callbacks(history: dict, config: dict, folder: Path, schedule,
 
 
 def train(config: dict, folder: Path, previous: dict | None, environment: dict,
-          verbose: int) -> dict:
-    """Fit the run's model from its start or latest checkpoint; its history, written."""
+          verbose: int, strategy=None) -> dict:
+    """Fit the run's model from its start or latest checkpoint; its history, written.
+
+    With a tf.distribute `strategy` (`training.distribute`), the model is built,
+    restored and trained in its scope, its learning rates scaled by `--scale_lr`.
+    """
+    keras.backend.clear_session()  # outside the scope: it resets the graph holding it
+    keras.utils.set_random_seed(config["execution"]["seed"])
+    with distribute.scope(strategy):
+        return fit_run(config, folder, previous, {**environment, **distribute.describe(strategy)},
+                       verbose, distribute.replicas_in_sync(strategy))
+
+
+def fit_run(config: dict, folder: Path, previous: dict | None, environment: dict,
+            verbose: int, replicas: int) -> dict:
+    """`train` in the strategy's scope, if any; `replicas` in sync."""
     arrays = load_arrays(config["problem"]["dataset"], config["problem"]["data_dir"])
     seed = config["execution"]["seed"]
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
     deterministic = use_determinism(config["execution"]["jit_compile"])
     (x_train, y_train), validation = split_for_run(arrays, config)
     batch_size = batch_size_for(config, len(x_train))
     steps = steps_per_epoch(len(x_train), batch_size)
+    scaled = distribute.scaled_config(config, distribute.learning_rate_factor(
+        config["execution"]["scale_lr"], replicas))
     learning_rate = build_learning_rate(config["schedule"],
-                                        config["optimizer"]["learning_rate"], steps)
+                                        scaled["optimizer"]["learning_rate"], steps)
     policy = policy_name(config["execution"]["mixed_precision"], environment["device"])
     use_policy(policy)
-    model = build_compiled_model(config, learning_rate, steps)
+    model = build_compiled_model(scaled, learning_rate, steps)
+    if replicas > 1:
+        distribute.synchronize_batch_norm(model)
+        note = distribute.uneven_batch_note(len(x_train), batch_size, replicas)
+        if note:
+            print(note)
     environment = {**environment, "precision_policy": policy,
                    "jit_compile": bool(model.jit_compile), "op_determinism": deterministic}
     stateful = stateful_callbacks(config)
