@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU path in one short run (at most 6 minutes on one GPU: the steps' limits add to 360 s): --device gpu,
-# mixed precision, --workers with several runs per GPU, a CIFAR-10 epoch and a small
-# suite, each timed, then one table. Run it from the repository root on a machine
+# mixed precision, XLA, a CIFAR-10 epoch, a sweep of the seven serially and with --workers 4
+# (several runs per GPU), and the smoke benchmark suite, each timed, then one table. Run it from the repository root on a machine
 # with a GPU (not in CI):
 #
 #     bash benchmarks/gpu_check.sh
@@ -53,17 +53,17 @@ step() {  # $1: name, $2: time limit (s), then the train_model.py arguments
   echo "${rows[-1]}"
 }
 
-step gpu-mlp-1-epoch 40 --device gpu --model mlp --epochs 1 --data_dir "$MNIST_DIR"
-step gpu-cnn-3-epochs 50 --device gpu --model cnn --epochs 3 --data_dir "$MNIST_DIR"
-step gpu-cnn-3-epochs-mixed 50 --device gpu --model cnn --epochs 3 --mixed_precision \
+step gpu-mlp-1-epoch 30 --device gpu --model mlp --epochs 1 --data_dir "$MNIST_DIR"
+step gpu-cnn-3-epochs 45 --device gpu --model cnn --epochs 3 --data_dir "$MNIST_DIR"
+step gpu-cnn-3-epochs-mixed 45 --device gpu --model cnn --epochs 3 --mixed_precision \
   --data_dir "$MNIST_DIR"
-step gpu-cnn-xla 50 --device gpu --model cnn --epochs 3 --jit_compile on --data_dir "$MNIST_DIR"
-step cifar10-1-epoch 50 --device gpu --dataset cifar10 --epochs 1 --data_dir "$CIFAR_DIR"
-step suite-7x1-serial 60 --device gpu --optimizer all --model mlp --epochs 2 \
+step gpu-cnn-xla 45 --device gpu --model cnn --epochs 3 --jit_compile on --data_dir "$MNIST_DIR"
+step cifar10-1-epoch 45 --device gpu --dataset cifar10 --epochs 1 --data_dir "$CIFAR_DIR"
+step sweep-7x1-serial 50 --device gpu --optimizer all --model mlp --epochs 2 \
   --data_dir "$MNIST_DIR"
-step suite-7x1-workers4 60 --device gpu --optimizer all --model mlp --epochs 2 --workers 4 \
+step sweep-7x1-workers4 50 --device gpu --optimizer all --model mlp --epochs 2 --workers 4 \
   --data_dir "$MNIST_DIR"
-
+step suite-smoke 50 --suite smoke --ruleset defaults --device gpu --data_dir "$MNIST_DIR"
 echo
 echo "| step (--device gpu) | seconds | status |"
 echo "|---|---|---|"
