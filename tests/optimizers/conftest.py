@@ -31,6 +31,25 @@ def _load_reference():
     return module
 
 
+@pytest.fixture(autouse=True)
+def _op_determinism_off():
+    """Each optimizer test sees TensorFlow's op determinism off, as when this folder runs
+    alone. A training test elsewhere in the suite turns it on process-wide, and with it
+    on Keras quietly compiles `jit_compile=True` without XLA (trainer.py,
+    `model_supports_jit`), which would leave the XLA parity checks checking nothing."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config  # no public switch-off
+
+    was_on = tf_config.is_op_determinism_enabled()
+    tf_config.disable_op_determinism()
+    yield
+    if was_on:
+        tf.config.experimental.enable_op_determinism()
+
+
 @pytest.fixture(scope="session")
 def reference():
     """The module of float64 NumPy reference implementations."""

@@ -32,6 +32,7 @@ def _train(optimizer, jit_compile):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
     model.compile(optimizer=optimizer, loss="mse", jit_compile=jit_compile)
+    assert model.jit_compile is jit_compile  # XLA, when asked, and not quietly dropped
     model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     return model.get_weights()
 
