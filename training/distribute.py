@@ -127,15 +127,46 @@ def check_batch_size(batch_size, replicas: int) -> None:
                          f"replicas in sync: use a multiple of {replicas}")
 
 
-def uneven_batch_note(examples: int, batch_size: int, replicas: int) -> str | None:
-    """A note when each epoch's last, smaller batch cannot be shared equally: Keras then
-    averages the replicas' mean losses unweighted, so that step weighs its examples
-    unequally (a small difference from one device; none otherwise)."""
-    last = examples % batch_size
-    if replicas <= 1 or last % replicas == 0:
-        return None
-    return (f"note: each epoch's last batch ({last} of {examples} examples) splits unequally "
-            f"over {replicas} replicas; its replicas' mean losses are averaged unweighted")
+def check_even_batches(examples: dict, batch_size: int, replicas: int) -> None:
+    """Refuse a run whose last training or validation batch the replicas cannot share
+    equally; `examples` maps each part to its size. ValueError (one line).
+    Keras 3's `fit` and `evaluate` under a tf.distribute strategy fail on such a
+    batch (an `AddN` of unequal per-replica shapes), so it is refused before anything
+    is written. Validation runs in batches of `batch_size` too; the test set, whose
+    size the user cannot choose, is scored by `test_scores` instead."""
+    if replicas <= 1:
+        return
+    for part, count in examples.items():
+        last = count % batch_size
+        if last % replicas:
+            raise ValueError(
+                f"the last {part} batch ({last} of {count} examples at --batch_size "
+                f"{batch_size}) cannot be shared equally by {replicas} replicas; choose a "
+                f"--subset, --validation_split or --batch_size that leaves a multiple of "
+                f"{replicas}")
+
+
+def test_scores(model, x, y, batch_size: int) -> dict:
+    """Test loss and accuracy of a distributed model, batch by batch in cross-replica
+    context (a plain call of the model on each batch, which the replicas need not share).
+
+    The quantities of Keras's `evaluate` for this compile: "loss" is the mean sparse
+    categorical cross-entropy over all of `x` plus the model's regularisation losses,
+    "accuracy" the share of argmax predictions equal to `y`.
+    """
+    import keras
+    import numpy as np
+
+    cross_entropy, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        probabilities = model(x[start:start + batch_size], training=False)
+        labels = y[start:start + batch_size]
+        losses = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
+        cross_entropy += float(np.sum(keras.ops.convert_to_numpy(losses), dtype=np.float64))
+        predicted = np.argmax(keras.ops.convert_to_numpy(probabilities), axis=-1)
+        correct += int(np.sum(predicted == labels))
+    penalty = sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses)
+    return {"accuracy": correct / len(x), "loss": cross_entropy / len(x) + penalty}
 
 
 def learning_rate_factor(rule: str, replicas: int) -> float:

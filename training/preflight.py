@@ -12,6 +12,7 @@ from pathlib import Path
 
 import data
 import models
+from training import distribute
 from training.checkpoint import checkpoint_bytes
 from training.environment import select_device
 from training.optimizer_map import check_optimizer_maps
@@ -32,8 +33,9 @@ def preflight(specs: list[dict], folder: Path) -> None:
             raise ValueError(f"--subset {problem['subset']} is larger than the "
                              f"{len(arrays['y_train'])} training images")
         images = problem["subset"] or len(arrays["y_train"])
-        data.validation_count(images, problem["validation_split"])  # both parts non-empty
+        held_out = data.validation_count(images, problem["validation_split"])  # both non-empty
         check_precision(spec)
+        check_replicas(spec, {"training": images - held_out, "validation": held_out})
     check_optimizer_maps(specs, build_model)
     kinds = {(spec["config"]["model"]["name"], spec["config"]["problem"]["dataset"])
              for spec in specs}
@@ -49,6 +51,20 @@ def check_precision(spec: dict) -> None:
     device = select_device(spec.get("runtime", {}).get("device", "auto"))
     policy = policy_name(spec["config"]["execution"]["mixed_precision"], device)
     check_honoured(policy, spec["config"]["optimizer"])
+
+
+def check_replicas(spec: dict, examples: dict) -> None:
+    """Every batch of a distributed run splits equally over its replicas
+    (`training.distribute.check_even_batches`)."""
+    execution = spec["config"]["execution"]
+    mode = execution.get("distribute", "none")
+    if mode == "none":
+        return
+    strategy = distribute.get_strategy(mode, execution.get("replicas"))
+    batch_size = execution["batch_size"]
+    if batch_size == "full":
+        batch_size = examples["training"]
+    distribute.check_even_batches(examples, batch_size, distribute.replicas_in_sync(strategy))
 
 
 def checkpoint_space(model_name: str, dataset: str) -> int:

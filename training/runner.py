@@ -231,9 +231,6 @@ def fit_run(config: dict, folder: Path, previous: dict | None, environment: dict
     model = build_compiled_model(scaled, learning_rate, steps)
     if replicas > 1:
         distribute.synchronize_batch_norm(model)
-        note = distribute.uneven_batch_note(len(x_train), batch_size, replicas)
-        if note:
-            print(note)
     environment = {**environment, "precision_policy": policy,
                    "jit_compile": bool(model.jit_compile), "op_determinism": deterministic}
     stateful = stateful_callbacks(config)
@@ -260,6 +257,7 @@ def fit_run(config: dict, folder: Path, previous: dict | None, environment: dict
             batches, steps_per_epoch=period, initial_epoch=first_epoch, epochs=last_epoch,
             shuffle=False,  # training_batches orders every epoch itself
             validation_data=validation, verbose=verbose, callbacks=callbacks,
+            validation_batch_size=batch_size if replicas > 1 else None,
         )
         finish(history, model, early_stop, arrays, batch_size)
         if config["execution"]["tensorboard"]:
@@ -311,6 +309,10 @@ def finish(history: dict, model, early_stop, arrays: dict, batch_size: int) -> N
         return
     history["status"] = "early_stopped" if early_stop and early_stop.stopped else "completed"
     with evaluated_at_averaged_weights(model):  # Schedule-Free's x; others as they are
-        scores = model.evaluate(arrays["x_test"], arrays["y_test"], batch_size=batch_size,
-                                verbose=0, return_dict=True)
+        if model.distribute_strategy.num_replicas_in_sync > 1:
+            scores = distribute.test_scores(model, arrays["x_test"], arrays["y_test"],
+                                            batch_size)
+        else:
+            scores = model.evaluate(arrays["x_test"], arrays["y_test"], batch_size=batch_size,
+                                    verbose=0, return_dict=True)
     history["test"] = {key: float(value) for key, value in scores.items()}

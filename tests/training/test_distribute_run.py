@@ -146,6 +146,10 @@ def test_mirrored_matches_one_device(tiny_mnist, tmp_path, one_device):
     assert reference["environment"]["replicas_in_sync"] == 1
     assert mirrored["config"]["execution"]["distribute"] == "mirrored"
     assert_same_curves(mirrored, reference)
+    # The test set, scored batch by batch across the replicas, against Keras's evaluate.
+    assert sorted(mirrored["test"]) == sorted(reference["test"])
+    for key, value in reference["test"].items():
+        assert mirrored["test"][key] == pytest.approx(value, rel=RTOL, abs=ATOL), key
     ours, theirs = weights(output / "mirrored" / RUN), weights(one_device)
     assert sorted(ours) == sorted(theirs)
     for name, array in theirs.items():
@@ -361,11 +365,47 @@ def test_learning_rates_scale_with_the_replicas():
     assert config["optimizer"]["learning_rate"] == 0.01  # the recorded config is untouched
 
 
-def test_an_unequal_last_batch_is_noted():
+def test_a_last_batch_the_replicas_cannot_share_is_named():
     # 15,691 images in batches of 128: the last holds 75, which 2 replicas cannot share.
-    assert "last batch (75 of 15691 examples)" in distribute.uneven_batch_note(15691, 128, 2)
-    assert distribute.uneven_batch_note(9000, 128, 2) is None  # 40 left: 20 each
-    assert distribute.uneven_batch_note(15691, 128, 1) is None
+    with pytest.raises(ValueError, match=r"last training batch \(75 of 15691 examples at "
+                                         r"--batch_size 128\) cannot be shared equally by 2"):
+        distribute.check_even_batches({"training": 15691, "validation": 1744}, 128, 2)
+    distribute.check_even_batches({"training": 9000, "validation": 1000}, 128, 2)  # 40, 104
+    distribute.check_even_batches({"training": 15691, "validation": 1743}, 128, 1)
+
+
+@pytest.mark.slow
+def test_three_replicas_train_and_score_a_test_set_they_cannot_split_evenly(tiny_mnist,
+                                                                          tmp_path):
+    # 108 training and 12 validation images at a global batch of 24: every batch splits
+    # 8/8/8 or 4/4/4. The 40 test images leave a last batch of 16, which three replicas
+    # cannot share (Keras's evaluate fails on it): they are scored batch by batch.
+    output = tmp_path / "results"
+    argv = [*arguments(tiny_mnist, output, "three", "--distribute", "mirrored",
+                       "--replicas", "3", epochs=1)]
+    argv[argv.index("--batch_size") + 1] = "24"
+    status, out, err = run(argv)
+    assert status == 0, err[-3000:]
+    history = read_history(output / "three" / RUN / "history.json")
+    assert history["environment"]["replicas_in_sync"] == 3
+    assert history["status"] == "completed" and 0 <= history["test"]["accuracy"] <= 1
+    assert history["test"]["loss"] > 0
+
+
+@pytest.mark.slow
+def test_a_validation_batch_the_replicas_cannot_share_is_refused(tiny_mnist, tmp_path):
+    # --subset 100 holds out 10 validation images: a batch of 10 is not three equal shares.
+    output = tmp_path / "results"
+    argv = [*arguments(tiny_mnist, output, "odd", "--distribute", "mirrored", "--replicas",
+                       "3", "--subset", "100")]
+    argv[argv.index("--batch_size") + 1] = "24"
+    status, out, err = run(argv)
+    assert status == 2
+    assert err.strip() == ("train_model.py: error: the last validation batch (10 of 10 "
+                           "examples at --batch_size 24) cannot be shared equally by 3 "
+                           "replicas; choose a --subset, --validation_split or --batch_size "
+                           "that leaves a multiple of 3")
+    assert not output.exists() or not any(output.rglob("*"))
 
 
 def test_runs_recorded_before_distribution_read_as_undistributed():
