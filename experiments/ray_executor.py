@@ -29,9 +29,15 @@ TASK_RETRIES = 2  # Ray runs a task again if its worker process or node died
 
 def check_reachable(address: str) -> None:
     """Refuse quickly (ConfigError) an address nothing listens on; Ray itself would retry
-    for a minute. "auto" is left to Ray, which looks for a cluster on this machine."""
+    for a minute, or for ever. "auto" is first resolved as Ray resolves it (RAY_ADDRESS,
+    else the address the last `ray start` on this machine recorded in
+    /tmp/ray/ray_current_cluster, which outlives a stopped or crashed cluster)."""
+    given = address
     if address == "auto":
-        return
+        address = resolve_auto()
+        if address is None:
+            return  # Ray's resolver is not where this Ray keeps it: left to Ray
+        given = f"auto (resolved to {address})"
     host, separator, port = address.removeprefix("ray://").rpartition(":")
     if not separator or not host or not port.isdigit():
         raise ConfigError(f"--ray must be auto or HOST:PORT of a Ray head node, got {address!r}")
@@ -39,9 +45,26 @@ def check_reachable(address: str) -> None:
         with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
             pass
     except OSError as error:
-        raise ConfigError(f"--ray {address}: no Ray cluster answers there "
+        raise ConfigError(f"--ray {given}: no Ray cluster answers there "
                           f"({error.strerror or error}); start one with `ray start --head` "
                           "or check the address") from None
+
+
+def resolve_auto() -> str | None:
+    """The HOST:PORT `ray.init(address="auto")` would connect to; ConfigError when there is
+    none; None when this Ray version's resolver (private to Ray) is not found."""
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+    except ImportError:
+        return None
+    try:
+        resolved = canonicalize_bootstrap_address("auto")
+    except (ConnectionError, ValueError):
+        resolved = None
+    if not resolved:
+        raise ConfigError("--ray auto: no Ray cluster found on this machine; start one with "
+                          "`ray start --head` or give its HOST:PORT")
+    return resolved
 
 
 def connect(address: str):

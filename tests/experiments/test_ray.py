@@ -169,6 +169,20 @@ def test_an_unreachable_address_is_refused(tiny_mnist, tmp_path, capsys, address
     assert not (tmp_path / "exp").exists()
 
 
+def test_auto_resolving_to_a_dead_cluster_is_refused(tiny_mnist, tmp_path, capsys,
+                                                      monkeypatch):
+    # Ray's "auto" reads RAY_ADDRESS, else the address the last `ray start` here recorded;
+    # a stopped cluster leaves it behind, and Ray would then retry for ever.
+    port = free_port()
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    assert train_model.main(arguments(tiny_mnist, tmp_path, "--ray", "auto")) == 2
+    error = capsys.readouterr().err
+    # (Ray writes 127.0.0.1 as this machine's own address.)
+    assert "--ray auto (resolved to " in error
+    assert f":{port}): no Ray cluster answers there" in error
+    assert error.count("\n") == 1 and not (tmp_path / "exp").exists()
+
+
 def test_ray_and_workers_do_not_combine(tiny_mnist, tmp_path, capsys):
     argv = arguments(tiny_mnist, tmp_path, "--ray", "auto", "--workers", "2")
     assert train_model.main(argv) == 2
