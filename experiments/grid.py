@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 
 import optimizers
 from analysis.run_config import MAP_KEY
@@ -34,6 +35,8 @@ class Axis(tuple):
 COMMON_OPTIMIZER_ARGUMENTS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm",
                               "loss_scale_factor")
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+# Base arguments that must be positive numbers when given (Keras checks none of them).
+POSITIVE = (*CLIPPING, "loss_scale_factor")
 
 
 # Names that stand for several optimizers: "all" the seven of the mission,
@@ -100,7 +103,7 @@ def hyperparameter_grid(name: str, chosen: dict) -> list[dict]:
     for values in itertools.product(*axes.values()):
         setting = {**accepted, **dict(zip(axes, values, strict=True))}
         groups = setting.pop(MAP_KEY, None)
-        check_clipping(setting)
+        check_positive(setting)
         optimizers.get(name, **setting)  # raises ValueError naming a bad value
         if groups is not None:  # per-layer optimizers
             setting[MAP_KEY] = resolved_map(groups)
@@ -114,19 +117,21 @@ def resolved_map(groups) -> dict:
     resolved = optimizer_groups.resolve(groups)
     for pattern, group in resolved.items():
         try:
-            check_clipping(group)
+            check_positive(group)
         except ConfigError as error:
             raise ConfigError(f"optimizer map group {pattern!r}: {error}") from None
     return resolved
 
 
-def check_clipping(setting: dict) -> None:
-    """Keras ignores a clipping bound <= 0 without a word; refuse it instead."""
-    for key in CLIPPING:
+def check_positive(setting: dict) -> None:
+    """Keras ignores a clipping bound <= 0 without a word, and multiplies the loss by any
+    `loss_scale_factor` (0 gives NaN, a string a TypeError deep in training); refuse them."""
+    for key in POSITIVE:
         value = setting.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or not value > 0):
             raise ConfigError(f"--{key} must be a number > 0, got {value!r}")
 
 

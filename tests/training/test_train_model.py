@@ -202,6 +202,9 @@ BAD_INPUTS = [
     (["--target", "0"], "--target must be a number in (0, 1], got 0.0"),
     (["--batch_norm", "maybe"], "--batch-norm: expected true or false, got 'maybe'"),
     (["--clipnorm", "-1"], "--clipnorm must be a number > 0, got -1"),
+    (["--loss_scale_factor", "0"], "--loss_scale_factor must be a number > 0, got 0"),
+    (["--loss_scale_factor", "-1"], "--loss_scale_factor must be a number > 0, got -1"),
+    (["--loss_scale_factor", "abc"], "--loss_scale_factor must be a number > 0, got 'abc'"),
     (["--clipnorm", "1", "--clipvalue", "1"], "Only one of `clipnorm`, `clipvalue`"),
 ]
 
