@@ -71,7 +71,8 @@ def read_yaml(path: Path) -> dict:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read ({error})") from None
+        reason = " ".join(str(error).split())  # PyYAML's message spans several lines
+        raise ConfigError(f"{path}: cannot read ({reason})") from None
     if not isinstance(content, dict):
         raise ConfigError(f"{path}: expected a mapping of settings")
     return content
@@ -81,6 +82,8 @@ def named_file(kind: str, name: str, folder: Path) -> Path:
     """configs/<kind>s/<name>.yaml, or `name` itself when it is the path of a .yaml file."""
     if isinstance(name, str) and name.endswith((".yaml", ".yml")) and Path(name).is_file():
         return Path(name)
+    if isinstance(name, str) and (name.endswith((".yaml", ".yml")) or "/" in name):
+        raise ConfigError(f"{kind} file {name} does not exist")
     path = folder / f"{name}.yaml"
     if not isinstance(name, str) or not name or "/" in name or not path.is_file():
         raise ConfigError(f"unknown {kind} {name!r}; choose from: "
@@ -89,30 +92,37 @@ def named_file(kind: str, name: str, folder: Path) -> Path:
 
 
 def load_problem(name: str, overrides: dict | None = None,
-                 folder: Path | None = None) -> Problem:
-    """The problem `name` (configs/problems/<name>.yaml), with `overrides` applied."""
+                 folder: Path | None = None, overrides_source: str = "overrides") -> Problem:
+    """The problem `name` (configs/problems/<name>.yaml), with `overrides` applied; an error
+    names the file a bad key or value came from (`overrides_source` for the overrides)."""
     path = named_file("problem", name, folder or PROBLEMS_DIR)
-    settings = {**read_yaml(path), **(overrides or {})}
+    overrides = overrides or {}
+    settings = {**read_yaml(path), **overrides}
+
+    def source(keys) -> str:
+        return overrides_source if set(keys) & set(overrides) else str(path)
+
     unknown = sorted(set(settings) - FIELDS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; "
-                          f"allowed: {', '.join(sorted(FIELDS))}")
+        raise ConfigError(f"{source(unknown)}: unknown key(s) {', '.join(unknown)} for problem "
+                          f"{name!r}; allowed: {', '.join(sorted(FIELDS))}")
     missing = [key for key in REQUIRED if settings.get(key) is None]
     if missing:
-        raise ConfigError(f"{path}: missing key(s) {', '.join(missing)}")
+        raise ConfigError(f"{source(missing)}: missing key(s) {', '.join(missing)}")
     problem = Problem(name=Path(name).stem, **settings)
-    check_problem(problem, str(path))
+    check_problem(problem, lambda key: source([key]))
     return problem
 
 
-def check_problem(problem: Problem, source: str) -> None:
-    """ConfigError naming `source` and the key for any value out of range."""
+def check_problem(problem: Problem, source) -> None:
+    """ConfigError naming `source(key)` (the file) and the key for any value out of range."""
     import data  # the data set registry (no TensorFlow)
     import models
 
     def fail(key, allowed):
         value = getattr(problem, key)
-        raise ConfigError(f"{source}: {key} {value!r} is not allowed; expected {allowed}")
+        raise ConfigError(f"{source(key)}: {key} {value!r} is not allowed for problem "
+                          f"{problem.name!r}; expected {allowed}")
 
     if problem.dataset not in data.DATASETS:
         fail("dataset", f"one of {', '.join(data.DATASETS)}")
@@ -151,7 +161,7 @@ def load_suite(name: str, folder: Path | None = None,
     for problem_name, overrides in listed.items():
         if overrides is not None and not isinstance(overrides, dict):
             raise ConfigError(f"{path}: the overrides of {problem_name!r} must be a mapping")
-        problems.append(load_problem(problem_name, overrides, problems_folder))
+        problems.append(load_problem(problem_name, overrides, problems_folder, str(path)))
     return problems
 
 

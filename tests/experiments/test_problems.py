@@ -92,5 +92,34 @@ def test_target_of_one_is_allowed():
 def test_bad_problem_settings_name_the_file_and_key(tmp_path, setting, message):
     path = tmp_path / "suite.yaml"
     path.write_text(f"problems:\n  mnist_mlp: {{{setting}}}\n")
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as raised:
         load_suite(str(path))
+    # The bad value is the suite's override, not the problem file's.
+    assert str(raised.value).startswith(f"{path}: ")
+    assert "'mnist_mlp'" in str(raised.value)
+
+
+def test_a_bad_value_in_a_problem_file_names_that_file(tmp_path):
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    (problems / "tiny.yaml").write_text("description: tiny\ndataset: mnist\nmodel: mlp\n"
+                                        "batch_size: 0\n"
+                                        "epochs: 1\ntarget: 0.5\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("problems:\n  tiny: {epochs: 2}\n")
+    with pytest.raises(ConfigError, match="batch_size 0 is not allowed") as raised:
+        load_suite(str(suite), problems_folder=problems)
+    assert str(raised.value).startswith(f"{problems / 'tiny.yaml'}: ")
+
+
+def test_a_suite_path_that_does_not_exist(tmp_path):
+    with pytest.raises(ConfigError, match=f"^suite file {tmp_path}/missing.yaml does not exist$"):
+        load_suite(str(tmp_path / "missing.yaml"))
+
+
+def test_a_malformed_suite_file_is_one_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("problems:\n  mnist_mlp: {epochs: 2\n  bad: [\n")
+    with pytest.raises(ConfigError, match=f"^{path}: cannot read") as raised:
+        load_suite(str(path))
+    assert "\n" not in str(raised.value)
