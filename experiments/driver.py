@@ -36,7 +36,7 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
     """
     try:  # first, so that an unreachable Ray cluster is reported before TensorFlow loads
         distribute.check_request(config.distribute, config.replicas, config.workers,
-                                 config.ray, config.experiment)
+                                 config.ray, config.experiment, scale_lr=config.scale_lr)
         executor = executor or executor_for(config)
     except (ConfigError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)

@@ -94,10 +94,11 @@ def is_chief(mode: str, environ=None) -> bool:
 
 
 def check_request(mode: str, replicas: int | None, workers: int = 1, ray=None,
-                  experiment: str | None = None, environ=None) -> None:
+                  experiment: str | None = None, environ=None, scale_lr: str = "none") -> None:
     """Refuse a distribution that cannot run; ValueError with one line.
 
-    `--replicas` is for mirrored only; `--workers > 1` and `--ray` run several runs
+    `--replicas` is for mirrored only, `--scale_lr` for a distributed run; `--workers > 1`
+    and `--ray` run several runs
     at once and cannot be combined with one run across devices; multi_worker needs
     a valid TF_CONFIG and an `--experiment` name that every worker shares.
     """
@@ -106,6 +107,9 @@ def check_request(mode: str, replicas: int | None, workers: int = 1, ray=None,
     if replicas is not None and mode != "mirrored":
         raise ValueError(f"--replicas {replicas} needs --distribute mirrored (got {mode})")
     if mode == "none":
+        if scale_lr != "none":
+            raise ValueError(f"--scale_lr {scale_lr} needs --distribute mirrored or "
+                             "multi_worker: one device has nothing to scale by")
         return
     if workers > 1 or ray:
         used = f"--workers {workers}" if workers > 1 else "--ray"

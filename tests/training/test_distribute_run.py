@@ -315,6 +315,8 @@ BAD_FLAGS = {
                  "--distribute mirrored cannot be combined with --ray"),
     "unknown mode": (["--distribute", "ring"], "invalid choice: 'ring'"),
     "unknown rule": (["--scale_lr", "cubic"], "invalid choice: 'cubic'"),
+    "scale without distribute": (["--scale_lr", "linear"],
+                                 "--scale_lr linear needs --distribute mirrored or multi_worker"),
     "zero replicas": (["--distribute", "mirrored", "--replicas", "0"],
                       "--replicas must be a positive integer, got 0"),
 }
