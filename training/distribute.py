@@ -98,9 +98,9 @@ def check_request(mode: str, replicas: int | None, workers: int = 1, ray=None,
     """Refuse a distribution that cannot run; ValueError with one line.
 
     `--replicas` is for mirrored only, `--scale_lr` for a distributed run; `--workers > 1`
-    and `--ray` run several runs
-    at once and cannot be combined with one run across devices; multi_worker needs
-    a valid TF_CONFIG and an `--experiment` name that every worker shares.
+    and `--ray` run several runs at once and cannot be combined with one run across
+    devices; multi_worker needs a valid TF_CONFIG and an `--experiment` name that every
+    worker shares.
     """
     if mode not in MODES:
         raise ValueError(f"--distribute must be one of {', '.join(MODES)}, got {mode!r}")
