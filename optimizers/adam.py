@@ -8,11 +8,11 @@ import keras
 from keras import ops
 
 from . import _checks
-from .base import Optimizer
+from .base import AdamFamily
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Adam(Optimizer):
+class Adam(AdamFamily):
     """Adam (Kingma and Ba, 2015), optionally AMSGrad (Reddi et al., 2018).
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`,
@@ -73,14 +73,7 @@ class Adam(Optimizer):
         weight_decay=None,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
-            weight_decay=_checks.weight_decay(weight_decay),
-            **kwargs,
-        )
-        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
-        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
-        self.epsilon = _checks.non_negative("epsilon", epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay, **kwargs)
         self.amsgrad = _checks.flag("amsgrad", amsgrad)
 
     def build(self, variables):
@@ -120,8 +113,4 @@ class Adam(Optimizer):
         self.assign_sub(variable, step)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad
-        )
-        return config
+        return {**super().get_config(), "amsgrad": self.amsgrad}

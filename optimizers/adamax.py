@@ -3,12 +3,11 @@
 import keras
 from keras import ops
 
-from . import _checks
-from .base import Optimizer
+from .base import AdamFamily
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Adamax(Optimizer):
+class Adamax(AdamFamily):
     """Adamax (Kingma and Ba, 2015, Section 7.1, Algorithm 2).
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
@@ -52,24 +51,6 @@ class Adamax(Optimizer):
         ValueError: for an argument outside the ranges above, naming it.
     """
 
-    def __init__(
-        self,
-        learning_rate=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        weight_decay=None,
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
-            weight_decay=_checks.weight_decay(weight_decay),
-            **kwargs,
-        )
-        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
-        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
-        self.epsilon = _checks.non_negative("epsilon", epsilon)
-
     def build(self, variables):
         if self.built:
             return
@@ -91,8 +72,3 @@ class Adamax(Optimizer):
         denominator = ops.multiply(ops.subtract(1, beta_1_power), ops.add(norm, self.epsilon))
         step = self._divide(ops.multiply(learning_rate, momentum), denominator, self.epsilon == 0)
         self.assign_sub(variable, step)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        return config

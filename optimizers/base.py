@@ -1,6 +1,6 @@
 """What every optimizer of the toolkit shares: its name, sparse gradients, safe arithmetic.
 
-`Optimizer` sits between `keras.optimizers.Optimizer` and the nine classes.
+`Optimizer` sits between `keras.optimizers.Optimizer` and the classes.
 It changes no update rule. It
 
 - names each instance after its registry name (`RMSProp()` is "rmsprop", as
@@ -23,7 +23,7 @@ import keras
 from keras import ops
 from keras.backend import standardize_dtype
 
-from . import _sparse
+from . import _checks, _sparse
 from .records import registered_name
 
 # The largest finite value of each floating dtype.
@@ -117,3 +117,43 @@ class Optimizer(keras.optimizers.Optimizer):
         if not may_be_zero:
             return quotient
         return ops.where(ops.equal(denominator, 0), ops.zeros_like(quotient), quotient)
+
+
+class AdamFamily(Optimizer):
+    """The arguments Adam, Nadam, Adamax and LAMB share, checked and saved in one place.
+
+    Args:
+        learning_rate: positive float, `LearningRateSchedule` or callable.
+            Defaults to 0.001.
+        beta_1: float in [0, 1), decay of the first moment. Defaults to 0.9.
+        beta_2: float in [0, 1), decay of the second. Defaults to 0.999.
+        epsilon: float >= 0. Defaults to 1e-7.
+        weight_decay: None or float >= 0, decoupled.
+        **kwargs: the base arguments of `keras.optimizers.Optimizer`.
+
+    Raises:
+        ValueError: for an argument outside the ranges above, naming it.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        weight_decay=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=_checks.learning_rate(learning_rate),
+            weight_decay=_checks.weight_decay(weight_decay),
+            **kwargs,
+        )
+        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
+        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
+        self.epsilon = _checks.non_negative("epsilon", epsilon)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return config

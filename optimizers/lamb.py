@@ -3,8 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks
-from .base import Optimizer
+from .base import AdamFamily
 
 
 def trust_ratio(variable, update):
@@ -16,7 +15,7 @@ def trust_ratio(variable, update):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Lamb(Optimizer):
+class Lamb(AdamFamily):
     """LAMB (You et al., 2020, Algorithm 2): layer-wise adaptive Adam.
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
@@ -61,24 +60,6 @@ class Lamb(Optimizer):
         ValueError: for an argument outside the ranges above, naming it.
     """
 
-    def __init__(
-        self,
-        learning_rate=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        weight_decay=None,
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
-            weight_decay=_checks.weight_decay(weight_decay),
-            **kwargs,
-        )
-        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
-        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
-        self.epsilon = _checks.non_negative("epsilon", epsilon)
-
     def build(self, variables):
         if self.built:
             return
@@ -106,8 +87,3 @@ class Lamb(Optimizer):
         update = self._divide(momentum_hat, denominator, self.epsilon == 0)
         scale = ops.multiply(trust_ratio(variable, update), learning_rate)
         self.assign_sub(variable, ops.multiply(scale, update))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        return config

@@ -3,8 +3,7 @@
 import keras
 from keras import ops
 
-from . import _checks
-from .base import Optimizer
+from .base import AdamFamily
 
 # Base of the momentum warm-up: mu_t = beta_1 * (1 - 0.5 * SCHEDULE_DECAY ** t).
 SCHEDULE_DECAY = 0.96
@@ -16,7 +15,7 @@ def _constant(value, dtype):
 
 
 @keras.saving.register_keras_serializable(package="optimizers")
-class Nadam(Optimizer):
+class Nadam(AdamFamily):
     """Nadam (Dozat, 2016): Nesterov-accelerated Adam.
 
     Update rule at step `t = iterations + 1`, in the names of `update_step`
@@ -69,24 +68,6 @@ class Nadam(Optimizer):
         weight_decay: None or float >= 0, decoupled.
         **kwargs: the base arguments of `keras.optimizers.Optimizer`.
     """
-
-    def __init__(
-        self,
-        learning_rate=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        weight_decay=None,
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=_checks.learning_rate(learning_rate),
-            weight_decay=_checks.weight_decay(weight_decay),
-            **kwargs,
-        )
-        self.beta_1 = _checks.decay_rate("beta_1", beta_1)
-        self.beta_2 = _checks.decay_rate("beta_2", beta_2)
-        self.epsilon = _checks.non_negative("epsilon", epsilon)
 
     def build(self, variables):
         if self.built:
@@ -149,8 +130,3 @@ class Nadam(Optimizer):
             ops.multiply(momentum_hat, learning_rate), denominator, self.epsilon == 0
         )
         self.assign_sub(variable, step)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        return config
