@@ -85,13 +85,10 @@ def run_experiment(config: ExperimentConfig, prog: str = "train_model.py", argv=
 
 
 def start_strategy(config: ExperimentConfig) -> int:
-    """Build this process's tf.distribute strategy (`training.distribute`) and check that
-    its replicas can share every batch size; the replicas in sync. ValueError."""
-    strategy = distribute.get_strategy(config.distribute, config.replicas)
-    replicas = distribute.replicas_in_sync(strategy)
-    for batch_size in config.batch_size:
-        distribute.check_batch_size(batch_size, replicas)
-    return replicas
+    """Build this process's tf.distribute strategy (`training.distribute`); the replicas in
+    sync (whether they can share each run's batches, the preflight checks). ValueError."""
+    return distribute.replicas_in_sync(distribute.get_strategy(config.distribute,
+                                                               config.replicas))
 
 
 def discard_if_empty(folder: Path) -> None:

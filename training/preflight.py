@@ -54,17 +54,20 @@ def check_precision(spec: dict) -> None:
 
 
 def check_replicas(spec: dict, examples: dict) -> None:
-    """Every batch of a distributed run splits equally over its replicas
-    (`training.distribute.check_even_batches`)."""
+    """Every batch of a distributed run splits equally over its replicas: the global batch
+    (`training.distribute.check_batch_size`) and the last of training and validation
+    (`check_even_batches`)."""
     execution = spec["config"]["execution"]
     mode = execution.get("distribute", "none")
     if mode == "none":
         return
-    strategy = distribute.get_strategy(mode, execution.get("replicas"))
+    replicas = distribute.replicas_in_sync(distribute.get_strategy(mode,
+                                                                   execution.get("replicas")))
     batch_size = execution["batch_size"]
+    distribute.check_batch_size(batch_size, replicas)
     if batch_size == "full":
         batch_size = examples["training"]
-    distribute.check_even_batches(examples, batch_size, distribute.replicas_in_sync(strategy))
+    distribute.check_even_batches(examples, batch_size, replicas)
 
 
 def checkpoint_space(model_name: str, dataset: str) -> int:

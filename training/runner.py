@@ -259,7 +259,7 @@ def fit_run(config: dict, folder: Path, previous: dict | None, environment: dict
             validation_data=validation, verbose=verbose, callbacks=callbacks,
             validation_batch_size=batch_size if replicas > 1 else None,
         )
-        finish(history, model, early_stop, arrays, batch_size)
+        finish(history, model, early_stop, arrays, batch_size, replicas)
         if config["execution"]["tensorboard"]:
             write_test_scores(folder, history)
     except Exception:
@@ -301,15 +301,17 @@ def start_or_continue(config: dict, folder: Path, previous: dict | None, model, 
     return first_epoch, history
 
 
-def finish(history: dict, model, early_stop, arrays: dict, batch_size: int) -> None:
-    """The status of a run whose `fit` returned, and the test scores unless it diverged."""
+def finish(history: dict, model, early_stop, arrays: dict, batch_size: int,
+           replicas: int = 1) -> None:
+    """The status of a run whose `fit` returned, and the test scores unless it diverged
+    (across `replicas` by `distribute.test_scores`: the last batch need not split)."""
     if early_stop:
         history["early_stopping"] = early_stop.summary()
     if history["status"] != "running":  # diverged
         return
     history["status"] = "early_stopped" if early_stop and early_stop.stopped else "completed"
     with evaluated_at_averaged_weights(model):  # Schedule-Free's x; others as they are
-        if model.distribute_strategy.num_replicas_in_sync > 1:
+        if replicas > 1:
             scores = distribute.test_scores(model, arrays["x_test"], arrays["y_test"],
                                             batch_size)
         else:
